@@ -1,0 +1,1 @@
+"""1503 hotline backend."""

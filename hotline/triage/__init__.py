@@ -1,0 +1,1 @@
+"""Triage engine: text and answers in, an explainable Assessment out."""
