@@ -1,1 +1,1 @@
-
+"""Sign-in, bearer tokens and role checks for the API."""

@@ -1,1 +1,1 @@
-
+"""Cases: lifecycle, references, the API agents read them through."""

@@ -1,1 +1,1 @@
-
+"""Intake: provider deliveries become stored contacts, exactly once, then pipeline work."""

@@ -1,1 +1,1 @@
-
+"""Health, readiness and metrics for load balancers and Prometheus."""

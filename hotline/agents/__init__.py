@@ -1,0 +1,1 @@
+"""Accounts of the people who work the line."""

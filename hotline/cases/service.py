@@ -1,0 +1,77 @@
+"""Opening cases and applying the machine's assessment to them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hotline.models import Case, Contact
+
+SEVERITY_RANK: Mapping[str, int] = {"low": 0, "medium": 1, "high": 2, "critical": 3}
+
+
+class AssessmentLike(Protocol):
+    """What triage hands over (``hotline.triage.Assessment`` has these fields)."""
+
+    @property
+    def category(self) -> str: ...
+    @property
+    def form(self) -> str | None: ...
+    @property
+    def severity(self) -> str: ...
+    @property
+    def minor(self) -> bool: ...
+    @property
+    def imminent_danger(self) -> bool: ...
+    @property
+    def region(self) -> str | None: ...
+    @property
+    def abroad(self) -> bool: ...
+    @property
+    def language(self) -> str: ...
+    @property
+    def reasons(self) -> Sequence[str]: ...
+
+
+def apply_assessment(case: Case, assessment: AssessmentLike, *, version: str, now: datetime) -> None:
+    case.category = assessment.category
+    case.form = assessment.form
+    case.severity = assessment.severity
+    case.minor = assessment.minor
+    case.imminent_danger = assessment.imminent_danger
+    case.region = assessment.region
+    case.abroad = assessment.abroad
+    case.language = assessment.language
+    case.reasons = list(assessment.reasons)
+    case.triage_version = version
+    case.triaged_at = now
+
+
+def raises_severity(case: Case, assessment: AssessmentLike) -> bool:
+    """A new look at a case only replaces the verdict when it is more urgent (or the first one)."""
+    if case.severity is None:
+        return True
+    return SEVERITY_RANK[assessment.severity] > SEVERITY_RANK[case.severity]
+
+
+async def open_for_contact(
+    session: AsyncSession, contact: Contact, assessment: AssessmentLike, *, version: str, now: datetime
+) -> Case:
+    """A new case under the reference the caller was already told."""
+    case = Case(
+        reference=contact.reference,
+        channel=contact.channel,
+        caller_ref=contact.caller_ref,
+        training=contact.training,
+        created_at=contact.received_at,
+        updated_at=now,
+    )
+    apply_assessment(case, assessment, version=version, now=now)
+    session.add(case)
+    await session.flush()
+    contact.case_id = case.id
+    await session.flush()
+    return case

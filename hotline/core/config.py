@@ -1,0 +1,106 @@
+"""Settings, read from the environment with the prefix ``HOTLINE_``.
+
+Settings are built by the CLI or by the app factory and passed down; nothing reads the
+environment at import time. In production, :meth:`Settings.check_production` refuses
+missing or placeholder secrets, so a forgotten ``.env`` cannot start a line that signs
+nothing and peppers nothing.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Self
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_PLACEHOLDER = "change-me"
+_PLACEHOLDERS = frozenset({"", DEV_PLACEHOLDER, "changeme", "secret", "password", "xxx", "todo"})
+MIN_SECRET_LENGTH = 16
+
+
+class Env(StrEnum):
+    development = "development"
+    production = "production"
+
+
+class ConfigError(ValueError):
+    """A setting is missing or unsafe; the message names it."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HOTLINE_", extra="ignore")
+
+    env: Env = Env.development
+    database_url: str = "sqlite+aiosqlite:///./var/hotline.sqlite3"
+    redis_url: str | None = None
+    public_base_url: str = "http://127.0.0.1:8000"
+    twilio_account_sid: str = "AC00000000000000000000000000000000"
+    twilio_auth_token: SecretStr = SecretStr(DEV_PLACEHOLDER)
+    twilio_api_url: str = "https://api.twilio.com"
+    secret_key: SecretStr = SecretStr(DEV_PLACEHOLDER)
+    caller_pepper: SecretStr = SecretStr(DEV_PLACEHOLDER)
+    data_keys: SecretStr = SecretStr("")
+    spool_dir: Path = Path("./var/spool")
+    training: bool = False
+
+    default_region: str = "CM"
+    max_body_bytes: int = 64 * 1024
+    token_ttl_seconds: int = 8 * 3600
+    # The worker side of the outbox: an unprocessed row older than this is published again,
+    # and a stream entry pending this long on a dead consumer is claimed by a live one.
+    sweep_after_seconds: float = 30.0
+    reclaim_after_seconds: float = 60.0
+    db_connect_timeout_seconds: float = 3.0
+    log_json: bool | None = None
+
+    @model_validator(mode="after")
+    def _normalise(self) -> Self:
+        self.public_base_url = self.public_base_url.rstrip("/")
+        if self.redis_url == "":
+            self.redis_url = None
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.env is Env.production
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def check_production(self) -> list[str]:
+        """Raise :class:`ConfigError` for unsafe production settings; return warnings otherwise."""
+        warnings: list[str] = []
+        if not self.is_production:
+            return warnings
+        problems = []
+        for name in ("twilio_auth_token", "secret_key", "caller_pepper"):
+            value = getattr(self, name).get_secret_value()
+            if value.strip().lower() in _PLACEHOLDERS or len(value) < MIN_SECRET_LENGTH:
+                problems.append(f"HOTLINE_{name.upper()} is missing or a placeholder")
+        if not self.public_base_url.startswith("https://"):
+            problems.append("HOTLINE_PUBLIC_BASE_URL must be the https:// address Twilio calls")
+        if problems:
+            raise ConfigError("; ".join(problems))
+        if self.is_sqlite:
+            warnings.append("production on SQLite: fit for one small office only; use PostgreSQL + Redis")
+        elif self.redis_url is None:
+            warnings.append("production without HOTLINE_REDIS_URL: the queue lives in this process only")
+        return warnings
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        if not self.is_sqlite:
+            return None
+        _, _, path = self.database_url.partition(":///")
+        return Path(path) if path and path != ":memory:" else None
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, with explicit overrides (CLI flags, tests) on top."""
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+__all__ = ["DEV_PLACEHOLDER", "ConfigError", "Env", "Field", "Settings", "load_settings"]

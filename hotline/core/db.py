@@ -1,0 +1,82 @@
+"""Engines and sessions.
+
+One engine per process, built in the app lifespan or the CLI command. The unit of work
+belongs to the caller (a request dependency or a worker job): services flush, callers commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import NullPool
+
+from hotline.core.config import Settings
+
+SessionFactory = async_sessionmaker[AsyncSession]
+
+
+def create_engine(settings: Settings, *, pooled: bool = True, **kwargs: Any) -> AsyncEngine:
+    """An engine that never prints row values and fails fast when the database is away.
+
+    ``pooled=False`` (migrations, one-shot CLI commands) opens a connection per use.
+    """
+    url = settings.database_url
+    if not pooled:
+        kwargs["poolclass"] = NullPool
+    if settings.is_sqlite:
+        path = settings.sqlite_path
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, hide_parameters=True, connect_args={"timeout": 15}, **kwargs)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
+        return engine
+    connect_args = {"timeout": settings.db_connect_timeout_seconds, "command_timeout": 10}
+    if pooled:
+        kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("max_overflow", 10)
+        kwargs.setdefault("pool_timeout", settings.db_connect_timeout_seconds)
+    return create_async_engine(
+        url, hide_parameters=True, pool_pre_ping=True, connect_args=connect_args, **kwargs
+    )
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Hand transaction control to SQLAlchemy's "begin" event (below) instead of pysqlite.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.close()
+
+
+def create_session_factory(engine: AsyncEngine) -> SessionFactory:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+@asynccontextmanager
+async def unit_of_work(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
+    """A session committed on success and rolled back on any error."""
+    async with factory() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+def _sqlite_begin_immediate(connection: Any) -> None:
+    """Take SQLite's write lock at BEGIN.
+
+    A deferred transaction that reads and then writes can fail with "database is locked" when
+    another writer got in between (the lock upgrade cannot wait). Taking the lock at BEGIN turns
+    that failure into a short queue behind ``busy_timeout``; readers are not blocked under WAL.
+    """
+    connection.exec_driver_sql("BEGIN IMMEDIATE")

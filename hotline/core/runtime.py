@@ -1,0 +1,75 @@
+"""Everything a process needs at run time, built once in the lifespan or the CLI command."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from twilio.request_validator import RequestValidator
+
+from hotline.cases.service import AssessmentLike
+from hotline.core.config import Settings
+from hotline.core.db import SessionFactory, create_engine, create_session_factory
+from hotline.core.metrics import Metrics
+from hotline.core.queue import InProcessQueue, Queue, RedisStreamQueue
+from hotline.intake.spool import Spool
+
+
+def _assess(text: str, channel: str, answers: Mapping[str, object]) -> AssessmentLike:
+    from hotline.triage import assess
+
+    return assess(text, channel, answers)
+
+
+def _triage_version() -> str:
+    from hotline.triage import TRIAGE_VERSION
+
+    return TRIAGE_VERSION
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: SessionFactory
+    queue: Queue
+    spool: Spool
+    metrics: Metrics = field(default_factory=Metrics)
+
+    @cached_property
+    def validator(self) -> RequestValidator:
+        return RequestValidator(self.settings.twilio_auth_token.get_secret_value())
+
+    def assess(self, text: str, channel: str, answers: Mapping[str, object]) -> AssessmentLike:
+        return _assess(text, channel, answers)
+
+    @cached_property
+    def triage_version(self) -> str:
+        return _triage_version()
+
+    @property
+    def pepper(self) -> str:
+        return self.settings.caller_pepper.get_secret_value()
+
+    async def close(self) -> None:
+        await self.queue.close()
+        await self.engine.dispose()
+
+
+def build_queue(settings: Settings) -> Queue:
+    if settings.redis_url:
+        return RedisStreamQueue.from_url(settings.redis_url)
+    return InProcessQueue()
+
+
+def build_runtime(settings: Settings, *, queue: Queue | None = None) -> Runtime:
+    engine = create_engine(settings)
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        sessions=create_session_factory(engine),
+        queue=queue if queue is not None else build_queue(settings),
+        spool=Spool(settings.spool_dir),
+    )

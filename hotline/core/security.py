@@ -1,0 +1,70 @@
+"""Hashing of callers and passwords, and the bearer tokens of the API."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+import uuid
+from dataclasses import dataclass
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+_hasher = PasswordHasher()
+_TOKEN_ALGORITHM = "HS256"
+_TOKEN_AUDIENCE = "hotline-api"
+
+
+def caller_ref(pepper: str, e164: str) -> str:
+    """HMAC-SHA256 of the E.164 number: the only identity of a caller the system keeps.
+
+    Keyed, so a stolen database cannot be reversed by hashing every Cameroonian number.
+    """
+    return hmac.new(pepper.encode(), e164.encode(), hashlib.sha256).hexdigest()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+# A hash to verify against when the username is unknown, so a miss costs as long as a hit.
+DUMMY_PASSWORD_HASH = _hasher.hash("not-a-real-account")
+
+
+@dataclass(frozen=True, slots=True)
+class TokenClaims:
+    agent_id: uuid.UUID
+    role: str
+
+
+class InvalidToken(Exception):
+    pass
+
+
+def issue_token(secret: str, agent_id: uuid.UUID, role: str, ttl_seconds: int) -> str:
+    now = int(time.time())
+    claims = {
+        "sub": str(agent_id),
+        "role": role,
+        "iat": now,
+        "exp": now + ttl_seconds,
+        "aud": _TOKEN_AUDIENCE,
+    }
+    return jwt.encode(claims, secret, algorithm=_TOKEN_ALGORITHM)
+
+
+def read_token(secret: str, token: str) -> TokenClaims:
+    try:
+        claims = jwt.decode(token, secret, algorithms=[_TOKEN_ALGORITHM], audience=_TOKEN_AUDIENCE)
+        return TokenClaims(agent_id=uuid.UUID(claims["sub"]), role=str(claims["role"]))
+    except (jwt.PyJWTError, KeyError, ValueError) as exc:
+        raise InvalidToken(str(exc)) from exc

@@ -1,0 +1,84 @@
+"""Demo data: fictional accounts and reports, for a trial or a training room."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hotline.agents.service import create_agent, find_by_username
+from hotline.core.db import unit_of_work
+from hotline.core.runtime import Runtime
+from hotline.intake.gateway import accept, publish
+from hotline.intake.identity import caller_ref_for
+from hotline.intake.service import IncomingContact
+from hotline.models import Role
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    password: str
+    role: Role
+    regions: tuple[str, ...] = ()
+
+
+DEMO_LOGINS = (
+    DemoLogin("agent.littoral", "demo-agent-1503", Role.agent, ("Littoral", "Sud-Ouest")),
+    DemoLogin("agent.centre", "demo-agent-1503", Role.agent, ("Centre", "Est", "Sud")),
+    DemoLogin("supervisor", "demo-super-1503", Role.supervisor),
+    DemoLogin("analyst", "demo-analyst-1503", Role.analyst),
+    DemoLogin("admin", "demo-admin-1503", Role.admin),
+)
+
+# Fictional reports; numbers are from the reserved demo range and never reach anyone.
+DEMO_REPORTS = (
+    (
+        "sms",
+        "+237690000001",
+        "Bonsoir, une fillette de 12 ans à Bonabéri (Douala) fait le ménage jour et nuit "
+        "chez ma voisine, jamais payée, elle ne va pas à l'école.",
+    ),
+    (
+        "whatsapp",
+        "whatsapp:+237690000002",
+        "My brother is in Agadez, the driver left them in the desert, "
+        "no water since yesterday. Please help. We are in Bamenda.",
+    ),
+    (
+        "sms",
+        "+237690000003",
+        "On m'a proposé un travail de ménagère au Koweït, billet gratuit, l'agence garde "
+        "le passeport. Je pars la semaine prochaine de Yaoundé. C'est normal?",
+    ),
+    ("sms", "+237690000004", "Comment obtenir un passeport pour voyager légalement ?"),
+)
+
+
+async def seed(runtime: Runtime) -> list[DemoLogin]:
+    """Create the demo accounts that do not exist yet, and a few demo reports on a fresh database."""
+    created: list[DemoLogin] = []
+    async with unit_of_work(runtime.sessions) as session:
+        for login in DEMO_LOGINS:
+            if await find_by_username(session, login.username) is None:
+                await create_agent(
+                    session,
+                    username=login.username,
+                    password=login.password,
+                    role=login.role,
+                    regions=login.regions,
+                )
+                created.append(login)
+    if created:
+        for index, (channel, sender, body) in enumerate(DEMO_REPORTS):
+            recorded = await accept(
+                runtime,
+                IncomingContact(
+                    provider="demo",
+                    provider_id=f"demo-report-{index}",
+                    channel=channel,
+                    caller_ref=caller_ref_for(sender, runtime.pepper),
+                    body=body,
+                    training=runtime.settings.training,
+                ),
+            )
+            await publish(runtime, recorded.outbox_id)
+    return created

@@ -1,0 +1,105 @@
+"""One pipeline job: an outbox entry becomes a triaged case, exactly once.
+
+The job locks its outbox row (``FOR UPDATE`` on PostgreSQL; SQLite's write lock is taken at
+BEGIN), returns at once if the row is already processed, and marks it processed in the same
+transaction as every change it makes. A job that dies before commit leaves nothing behind,
+and a second delivery of a processed id is a no-op: every stage is idempotent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hotline.audit import service as audit
+from hotline.cases import service as cases
+from hotline.cases.service import AssessmentLike
+from hotline.intake.service import RECEIVED
+from hotline.models import Case, Contact, OutboxEntry
+
+Assess = Callable[[str, str, Mapping[str, object]], AssessmentLike]
+Clock = Callable[[], datetime]
+
+
+class Outcome(StrEnum):
+    processed = "processed"
+    already_done = "already_done"
+    missing = "missing"
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+async def process_entry(
+    session: AsyncSession,
+    outbox_id: int,
+    *,
+    assess: Assess,
+    triage_version: str,
+    clock: Clock = _utcnow,
+) -> Outcome:
+    entry = (
+        await session.execute(select(OutboxEntry).where(OutboxEntry.id == outbox_id).with_for_update())
+    ).scalar_one_or_none()
+    if entry is None:
+        return Outcome.missing
+    if entry.processed_at is not None:
+        return Outcome.already_done
+    now = clock()
+    contact = (
+        await session.execute(select(Contact).where(Contact.id == entry.contact_id).with_for_update())
+    ).scalar_one()
+    assessment = assess(contact.body or "", contact.channel, contact.answers or {})
+    actor = f"caller:{contact.caller_ref}"
+
+    events: list[tuple[str, str, dict[str, audit.DetailValue]]]
+    if contact.case_id is None:
+        case = await cases.open_for_contact(session, contact, assessment, version=triage_version, now=now)
+        events = [
+            (actor, "contact.recorded", {"channel": contact.channel, "kind": entry.kind}),
+            (audit.SYSTEM, "case.opened", {"reference": case.reference, "channel": case.channel}),
+            (audit.SYSTEM, "case.triaged", _triage_details(case)),
+        ]
+    else:
+        case = (
+            await session.execute(select(Case).where(Case.id == contact.case_id).with_for_update())
+        ).scalar_one()
+        events = [
+            (
+                actor,
+                "contact.updated" if entry.kind != RECEIVED else "contact.recorded",
+                {"channel": contact.channel},
+            )
+        ]
+        if cases.raises_severity(case, assessment):
+            cases.apply_assessment(case, assessment, version=triage_version, now=now)
+            case.updated_at = now
+            events.append((audit.SYSTEM, "case.triaged", _triage_details(case)))
+
+    entry.processed_at = now
+    entry.attempts += 1
+    await session.flush()
+    for event_actor, action, details in events:
+        await audit.append(
+            session, actor=event_actor, action=action, subject=str(case.id), details=details, at=now
+        )
+    return Outcome.processed
+
+
+def _triage_details(case: Case) -> dict[str, audit.DetailValue]:
+    return {
+        "category": case.category,
+        "form": case.form,
+        "severity": case.severity,
+        "minor": case.minor,
+        "imminent_danger": case.imminent_danger,
+        "region": case.region,
+        "abroad": case.abroad,
+        "language": case.language,
+        "triage_version": case.triage_version,
+    }

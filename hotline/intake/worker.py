@@ -1,0 +1,170 @@
+"""The worker: consumes outbox ids and runs the pipeline, with the loops that make it safe.
+
+* consume: read a batch, run each job in its own transaction, acknowledge after commit;
+* reclaim: take over entries another consumer read but never acknowledged (it died);
+* sweep: publish again outbox rows nobody processed (Redis was down, a publish was lost);
+* replay: drain the spool into the database once it is reachable again.
+
+A job that fails is not acknowledged; it is delivered again by reclaim (Redis) or the
+sweeper (in-process), and the outbox row's idempotency makes the retry safe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from contextlib import suppress
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from hotline.core.db import unit_of_work
+from hotline.core.logging import get_logger
+from hotline.core.queue import Delivery
+from hotline.core.runtime import Runtime
+from hotline.intake.gateway import replay_spool
+from hotline.intake.pipeline import Clock, Outcome, process_entry
+from hotline.models import OutboxEntry
+
+log = get_logger(__name__)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def consumer_name() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+class Worker:
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        name: str | None = None,
+        batch: int = 16,
+        block_seconds: float = 1.0,
+        maintenance_every: float = 5.0,
+        clock: Clock = _utcnow,
+    ) -> None:
+        self.runtime = runtime
+        self.name = name or consumer_name()
+        self.batch = batch
+        self.block_seconds = block_seconds
+        self.maintenance_every = maintenance_every
+        self.clock = clock
+
+    async def handle(self, delivery: Delivery) -> Outcome | None:
+        """Run one job; acknowledge only after its transaction committed."""
+        try:
+            async with unit_of_work(self.runtime.sessions) as session:
+                outcome = await process_entry(
+                    session,
+                    delivery.outbox_id,
+                    assess=self.runtime.assess,
+                    triage_version=self.runtime.triage_version,
+                    clock=self.clock,
+                )
+        except Exception as exc:
+            self.runtime.metrics.jobs.labels(outcome="failed").inc()
+            log.error("pipeline.job_failed", outbox_id=delivery.outbox_id, reason=type(exc).__name__)
+            return None
+        self.runtime.metrics.jobs.labels(outcome=outcome.value).inc()
+        if outcome is Outcome.missing:
+            # Ids are published only after their row committed, so a missing row is gone for good.
+            log.warning("pipeline.entry_missing", outbox_id=delivery.outbox_id)
+        with suppress(Exception):
+            await self.runtime.queue.ack(delivery)
+        return outcome
+
+    async def run_once(self) -> int:
+        deliveries = await self.runtime.queue.consume(self.name, self.batch, self.block_seconds)
+        for delivery in deliveries:
+            await self.handle(delivery)
+        return len(deliveries)
+
+    async def reclaim(self) -> int:
+        deliveries = await self.runtime.queue.reclaim(
+            self.name, self.runtime.settings.reclaim_after_seconds, self.batch * 4
+        )
+        for delivery in deliveries:
+            log.info("pipeline.reclaimed", outbox_id=delivery.outbox_id)
+            await self.handle(delivery)
+        return len(deliveries)
+
+    async def sweep(self) -> int:
+        """Publish again every unprocessed outbox row older than ``sweep_after_seconds``."""
+        now = self.clock()
+        cutoff = now - timedelta(seconds=self.runtime.settings.sweep_after_seconds)
+        async with unit_of_work(self.runtime.sessions) as session:
+            rows = (
+                (
+                    await session.execute(
+                        select(OutboxEntry)
+                        .where(
+                            OutboxEntry.processed_at.is_(None),
+                            OutboxEntry.created_at < cutoff,
+                            (OutboxEntry.published_at.is_(None)) | (OutboxEntry.published_at < cutoff),
+                        )
+                        .order_by(OutboxEntry.id)
+                        .limit(500)
+                        .with_for_update(skip_locked=True)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            for row in rows:
+                row.published_at = now
+            ids = [row.id for row in rows]
+        for outbox_id in ids:
+            await self.runtime.queue.publish(outbox_id)
+        if ids:
+            self.runtime.metrics.republished.inc(len(ids))
+            log.info("outbox.republished", count=len(ids))
+        return len(ids)
+
+    async def pending(self) -> int:
+        async with self.runtime.sessions() as session:
+            count = await session.scalar(
+                select(func.count()).select_from(OutboxEntry).where(OutboxEntry.processed_at.is_(None))
+            )
+        return int(count or 0)
+
+    async def maintain(self) -> None:
+        for name, action in (("spool", self._replay), ("reclaim", self.reclaim), ("sweep", self.sweep)):
+            try:
+                await action()
+            except Exception as exc:
+                log.warning("worker.maintenance_failed", step=name, reason=type(exc).__name__)
+
+    async def _replay(self) -> int:
+        return await replay_spool(self.runtime)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        log.info("worker.started", consumer=self.name)
+        maintenance = asyncio.create_task(self._maintenance_loop(stop))
+        try:
+            while not stop.is_set():
+                try:
+                    await self.run_once()
+                except Exception as exc:
+                    log.warning("worker.consume_failed", reason=type(exc).__name__)
+                    await _sleep_or_stop(stop, 1.0)
+        finally:
+            maintenance.cancel()
+            with suppress(asyncio.CancelledError):
+                await maintenance
+            log.info("worker.stopped", consumer=self.name)
+
+    async def _maintenance_loop(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            await self.maintain()
+            await _sleep_or_stop(stop, self.maintenance_every)
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    with suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)

@@ -1,0 +1,86 @@
+"""The application factory. Engines, the queue and the worker are built in the lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+
+from fastapi import FastAPI
+
+from hotline.auth.router import router as auth_router
+from hotline.cases.router import router as cases_router
+from hotline.core.config import Settings, load_settings
+from hotline.core.http import BodyLimitMiddleware, RequestContextMiddleware, install_error_handlers
+from hotline.core.logging import get_logger
+from hotline.core.runtime import Runtime, build_runtime
+from hotline.intake.gateway import replay_spool
+from hotline.intake.worker import Worker
+from hotline.ivr.router import router as voice_router
+from hotline.ops.router import router as ops_router
+from hotline.sms.router import router as sms_router
+
+log = get_logger(__name__)
+SPOOL_REPLAY_EVERY = 5.0
+
+
+def create_app(
+    settings: Settings | None = None, *, runtime: Runtime | None = None, with_worker: bool | None = None
+) -> FastAPI:
+    """Build the app. A given ``runtime`` (tests) is used as is and not closed by the app.
+
+    ``with_worker`` defaults to True when there is no Redis: the in-process queue is only
+    consumed by a worker living in the same process.
+    """
+    settings = settings or (runtime.settings if runtime else load_settings())
+    for warning in settings.check_production():
+        log.warning("config.warning", detail=warning)
+    run_worker = with_worker if with_worker is not None else settings.redis_url is None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own = runtime is None
+        rt = runtime if runtime is not None else build_runtime(settings)
+        app.state.runtime = rt
+        stop = asyncio.Event()
+        tasks = [asyncio.create_task(_spool_replayer(rt, stop))]
+        if run_worker:
+            tasks.append(asyncio.create_task(Worker(rt).run(stop)))
+        try:
+            yield
+        finally:
+            stop.set()
+            for task in tasks:
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
+            if own:
+                await rt.close()
+
+    app = FastAPI(
+        title="1503 hotline",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    if runtime is not None:
+        app.state.runtime = runtime
+    install_error_handlers(app)
+    for router in (ops_router, sms_router, voice_router, auth_router, cases_router):
+        app.include_router(router)
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware)
+    return app
+
+
+async def _spool_replayer(runtime: Runtime, stop: asyncio.Event) -> None:
+    """Every API process drains its spool too: a worker on another host cannot see its disk."""
+    while not stop.is_set():
+        try:
+            await replay_spool(runtime)
+        except Exception as exc:
+            log.info("spool.replay_deferred", reason=type(exc).__name__)
+        with suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=SPOOL_REPLAY_EVERY)

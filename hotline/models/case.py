@@ -1,0 +1,53 @@
+"""A case: what agents work on. Several contacts may belong to one case."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hotline.models.base import Base, utcnow
+
+
+class CaseStatus(StrEnum):
+    new = "new"
+    acknowledged = "acknowledged"
+    in_progress = "in_progress"
+    referred = "referred"
+    closed = "closed"
+
+
+class Case(Base):
+    __tablename__ = "cases"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    reference: Mapped[str] = mapped_column(String(8), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default=CaseStatus.new.value, index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    caller_ref: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    training: Mapped[bool] = mapped_column(default=False)
+
+    # The machine's assessment (nullable until triage has run).
+    category: Mapped[str | None] = mapped_column(String(32), default=None)
+    form: Mapped[str | None] = mapped_column(String(16), default=None)
+    severity: Mapped[str | None] = mapped_column(String(16), default=None, index=True)
+    minor: Mapped[bool | None] = mapped_column(default=None)
+    imminent_danger: Mapped[bool | None] = mapped_column(default=None)
+    region: Mapped[str | None] = mapped_column(String(16), default=None, index=True)
+    abroad: Mapped[bool | None] = mapped_column(default=None)
+    language: Mapped[str | None] = mapped_column(String(8), default=None)
+    reasons: Mapped[list[str]] = mapped_column(default=list)
+    triage_version: Mapped[str | None] = mapped_column(String(32), default=None)
+    triaged_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    assignee_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("agents.id", ondelete="SET NULL"), index=True, default=None
+    )
+    ack_deadline: Mapped[datetime | None] = mapped_column(default=None)
+    escalation: Mapped[dict[str, Any] | None] = mapped_column(default=None)

@@ -1,0 +1,66 @@
+"""``/healthz`` (the process is alive), ``/readyz`` (it can take reports), ``/metrics``."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import func, select, text
+
+from hotline.core.http import RuntimeDep
+from hotline.models import OutboxEntry
+
+router = APIRouter(tags=["ops"])
+CHECK_TIMEOUT = 2.0
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+async def _database_ok(runtime: RuntimeDep) -> bool:
+    try:
+        async with runtime.engine.connect() as connection:
+            await asyncio.wait_for(connection.execute(text("SELECT 1")), timeout=CHECK_TIMEOUT)
+        return True
+    except Exception:
+        return False
+
+
+@router.get("/readyz")
+async def readyz(runtime: RuntimeDep) -> JSONResponse:
+    """Ready when the database and the queue answer. The spool keeps reports safe meanwhile,
+    but a load balancer should prefer a replica that can store them directly."""
+    checks: dict[str, Any] = {
+        "database": "ok" if await _database_ok(runtime) else "unreachable",
+        "queue": "ok" if await runtime.queue.ping() else "unreachable",
+    }
+    spool = runtime.spool.depth()
+    checks["spool_depth"] = spool
+    ready = checks["database"] == "ok" and checks["queue"] == "ok"
+    return JSONResponse(
+        {"status": "ready" if ready else "degraded", "checks": checks}, status_code=200 if ready else 503
+    )
+
+
+@router.get("/metrics")
+async def metrics(runtime: RuntimeDep) -> Response:
+    metrics = runtime.metrics
+    metrics.spool_depth.set(runtime.spool.depth())
+    try:
+        metrics.queue_lag.set(await runtime.queue.lag())
+    except Exception:
+        metrics.queue_lag.set(float("nan"))
+    try:
+        async with runtime.sessions() as session:
+            pending = await session.scalar(
+                select(func.count()).select_from(OutboxEntry).where(OutboxEntry.processed_at.is_(None))
+            )
+        metrics.outbox_pending.set(int(pending or 0))
+    except Exception:
+        metrics.outbox_pending.set(float("nan"))
+    return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
