@@ -17,7 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_PLACEHOLDER = "change-me"
 _PLACEHOLDERS = frozenset({"", DEV_PLACEHOLDER, "changeme", "secret", "password", "xxx", "todo"})
-MIN_SECRET_LENGTH = 16
+MIN_SECRET_LENGTH = 32
 
 
 class Env(StrEnum):
@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     env: Env = Env.development
     database_url: str = "sqlite+aiosqlite:///./var/hotline.sqlite3"
     redis_url: str | None = None
+    queue_stream: str = "hotline:pipeline"
     public_base_url: str = "http://127.0.0.1:8000"
     twilio_account_sid: str = "AC00000000000000000000000000000000"
     twilio_auth_token: SecretStr = SecretStr(DEV_PLACEHOLDER)

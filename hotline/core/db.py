@@ -79,4 +79,6 @@ def _sqlite_begin_immediate(connection: Any) -> None:
     another writer got in between (the lock upgrade cannot wait). Taking the lock at BEGIN turns
     that failure into a short queue behind ``busy_timeout``; readers are not blocked under WAL.
     """
+    if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        return  # probes and other single statements need no transaction at all
     connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -60,7 +60,7 @@ class Runtime:
 
 def build_queue(settings: Settings) -> Queue:
     if settings.redis_url:
-        return RedisStreamQueue.from_url(settings.redis_url)
+        return RedisStreamQueue.from_url(settings.redis_url, stream=settings.queue_stream)
     return InProcessQueue()
 
 

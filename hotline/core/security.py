@@ -50,6 +50,11 @@ class InvalidToken(Exception):
     pass
 
 
+def derive_key(secret: str, purpose: str) -> bytes:
+    """A 32-byte key for one purpose, so one SECRET_KEY never signs two kinds of thing."""
+    return hmac.new(secret.encode(), f"hotline:{purpose}".encode(), hashlib.sha256).digest()
+
+
 def issue_token(secret: str, agent_id: uuid.UUID, role: str, ttl_seconds: int) -> str:
     now = int(time.time())
     claims = {
@@ -59,12 +64,14 @@ def issue_token(secret: str, agent_id: uuid.UUID, role: str, ttl_seconds: int) -
         "exp": now + ttl_seconds,
         "aud": _TOKEN_AUDIENCE,
     }
-    return jwt.encode(claims, secret, algorithm=_TOKEN_ALGORITHM)
+    return jwt.encode(claims, derive_key(secret, "api-token"), algorithm=_TOKEN_ALGORITHM)
 
 
 def read_token(secret: str, token: str) -> TokenClaims:
     try:
-        claims = jwt.decode(token, secret, algorithms=[_TOKEN_ALGORITHM], audience=_TOKEN_AUDIENCE)
+        claims = jwt.decode(
+            token, derive_key(secret, "api-token"), algorithms=[_TOKEN_ALGORITHM], audience=_TOKEN_AUDIENCE
+        )
         return TokenClaims(agent_id=uuid.UUID(claims["sub"]), role=str(claims["role"]))
     except (jwt.PyJWTError, KeyError, ValueError) as exc:
         raise InvalidToken(str(exc)) from exc

@@ -25,7 +25,8 @@ async def healthz() -> dict[str, str]:
 async def _database_ok(runtime: RuntimeDep) -> bool:
     try:
         async with runtime.engine.connect() as connection:
-            await asyncio.wait_for(connection.execute(text("SELECT 1")), timeout=CHECK_TIMEOUT)
+            probe = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await asyncio.wait_for(probe.execute(text("SELECT 1")), timeout=CHECK_TIMEOUT)
         return True
     except Exception:
         return False
