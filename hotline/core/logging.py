@@ -17,7 +17,7 @@ import logging
 import re
 import sys
 from collections.abc import Mapping, MutableMapping
-from typing import Any
+from typing import IO, Any
 
 import structlog
 
@@ -45,6 +45,18 @@ PERSONAL_KEYS = frozenset(
         "caller_number",
         "called",
     }
+)
+
+CHATTY_LOGGERS = (
+    "aiosqlite",
+    "asyncpg",
+    "sqlalchemy.engine",
+    "sqlalchemy.pool",
+    "twilio.http_client",
+    "httpcore",
+    "uvicorn.access",
+    "multipart",
+    "python_multipart",
 )
 
 _PHONE = re.compile(r"(?:\+\s*\d(?:[\s\-.()]*\d){6,})|(?:\d(?:[\s\-.()]*\d){8,})")
@@ -95,7 +107,7 @@ def shared_processors() -> list[Any]:
     ]
 
 
-def configure_logging(*, json: bool | None = None, level: str = "INFO") -> None:
+def configure_logging(*, json: bool | None = None, level: str = "INFO", stream: IO[str] | None = None) -> None:
     """JSON lines in production or when piped, a readable console on a terminal."""
     if json is None:
         json = not sys.stderr.isatty()
@@ -118,13 +130,15 @@ def configure_logging(*, json: bool | None = None, level: str = "INFO") -> None:
         foreign_pre_chain=shared_processors(),
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
     )
-    handler = logging.StreamHandler()
+    handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # uvicorn's access log prints the query string; webhooks carry none of ours, but keep it quiet.
-    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    # These libraries log statement parameters or request bodies (a message text, a number)
+    # below WARNING; no log level of ours may turn them on.
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:

@@ -1,0 +1,42 @@
+"""Redis Streams as the pipeline queue: one consumer per entry, reclaimed when a consumer dies."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from hotline.core.queue import RedisStreamQueue
+
+pytestmark = pytest.mark.redis
+
+
+async def test_each_entry_goes_to_one_consumer_until_acknowledged(redis_queue: RedisStreamQueue) -> None:
+    for outbox_id in (1, 2, 3):
+        await redis_queue.publish(outbox_id)
+    first = await redis_queue.consume("a", 2, 0.1)
+    second = await redis_queue.consume("b", 10, 0.1)
+    assert [d.outbox_id for d in first] == [1, 2]
+    assert [d.outbox_id for d in second] == [3]
+    assert await redis_queue.lag() == 3
+    for delivery in first + second:
+        await redis_queue.ack(delivery)
+    assert await redis_queue.lag() == 0
+
+
+async def test_an_entry_left_by_a_dead_consumer_is_claimed_by_a_live_one(redis_queue: RedisStreamQueue) -> None:
+    await redis_queue.publish(7)
+    taken = await redis_queue.consume("dead", 1, 0.1)
+    assert [d.outbox_id for d in taken] == [7]
+    assert await redis_queue.reclaim("alive", min_idle_seconds=5, count=10) == []
+    await asyncio.sleep(0.15)
+    reclaimed = await redis_queue.reclaim("alive", min_idle_seconds=0.1, count=10)
+    assert [d.outbox_id for d in reclaimed] == [7]
+    await redis_queue.ack(reclaimed[0])
+    assert await redis_queue.lag() == 0
+
+
+async def test_ping_is_false_when_redis_is_unreachable() -> None:
+    down = RedisStreamQueue.from_url("redis://127.0.0.1:1/0")
+    assert await down.ping() is False
+    await down.close()
