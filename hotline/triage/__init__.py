@@ -1,1 +1,26 @@
-"""Triage engine: text and answers in, an explainable Assessment out."""
+"""Triage engine: text and answers in, an explainable Assessment out.
+
+    from hotline.triage import assess
+    assess("ma fille de 15 ans est enfermée à Douala", channel="sms", answers={"danger_now": True})
+
+`assess` uses the packaged data files (loaded once per process); `Engine.from_directory(path)` builds an engine over
+an operator's own copy of the files. Bump TRIAGE_VERSION whenever a rule or a data file changes, so that agents'
+overrides can be measured against the version that made the call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from hotline.triage.assessment import Assessment
+from hotline.triage.engine import Engine, default_engine
+from hotline.triage.knowledge import KnowledgeError
+
+TRIAGE_VERSION = "2026.11.1"
+
+__all__ = ["TRIAGE_VERSION", "Assessment", "Engine", "KnowledgeError", "assess"]
+
+
+def assess(text: str, channel: str = "sms", answers: Mapping[str, object] | None = None) -> Assessment:
+    """Assess one report with the packaged knowledge."""
+    return default_engine().assess(text, channel=channel, answers=answers)
