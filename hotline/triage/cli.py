@@ -89,7 +89,11 @@ def evaluate_file(
             continue
         answers = item.get("answers") if isinstance(item.get("answers"), dict) else None
         triples.append(
-            (str(item.get("id", number)), expected, assess(str(text), str(item.get("channel", "sms")), answers))
+            (
+                str(item.get("id", number)),
+                expected,
+                assess(str(text), str(item.get("channel", "sms")), answers),
+            )
         )
     report = evaluate(triples)
     typer.echo(f"triage version: {TRIAGE_VERSION}")

@@ -20,7 +20,7 @@ from hotline.triage.language import LanguageGuesser
 from hotline.triage.matching import PhraseMatcher
 from hotline.triage.minors import Age, find_ages
 from hotline.triage.normalise import MAX_CHARS, Normaliser, Token
-from hotline.triage.places import PlaceFinder
+from hotline.triage.places import PlaceFinder, PlaceFinding
 from hotline.triage.severity import decide
 
 # When two categories score the same, the one that protects more wins.
@@ -62,7 +62,12 @@ class Engine:
         lexicon = knowledge.lexicon
         self._concepts = dict(lexicon.concepts)
         self._matcher = PhraseMatcher(
-            ((cid, phrase) for cid, c in lexicon.concepts.items() for ps in c.phrases.values() for phrase in ps),
+            (
+                (cid, phrase)
+                for cid, c in lexicon.concepts.items()
+                for ps in c.phrases.values()
+                for phrase in ps
+            ),
             negators=lexicon.negators,
             hypothetical=lexicon.hypothetical,
         )
@@ -100,7 +105,7 @@ class Engine:
 
         ages = find_ages(tokens)
         child = self._child(tokens, hits, text, ages)
-        scores = self._category_scores(hits, places.foreign_location is not None, text, child is not None)
+        scores = self._category_scores(hits, places, text, child is not None)
         category = _best(scores)
         menu_only = False
         if given.menu in _MENU_CATEGORIES and category in ("non_actionable", "information"):
@@ -151,9 +156,7 @@ class Engine:
         elif abroad and places.foreign_location is not None:
             reasons.append(f"abroad: '{places.foreign_location.quote}'")
 
-        if minor_reason and minor:
-            reasons.append(minor_reason)
-        elif minor_reason:
+        if (minor_reason and minor) or minor_reason:
             reasons.append(minor_reason)
         reasons.extend(_evidence(hits))
         if not hits and not reasons[1:]:
@@ -195,7 +198,7 @@ class Engine:
         return hits
 
     def _category_scores(
-        self, hits: Sequence[Hit], foreign_location: bool, text: str, child: bool
+        self, hits: Sequence[Hit], places: PlaceFinding, text: str, child: bool
     ) -> dict[str, float]:
         per_concept: dict[str, int] = {}
         for h in hits:
@@ -209,14 +212,20 @@ class Engine:
                 scores[category] += weight * factor
         core = any(h.has("core") for h in hits)
         departure = "departure" in tags_seen
+        foreign_location = places.foreign_location is not None
+        distress = any(h.has("migration") or h.has("danger") for h in hits)
         migration_context = foreign_location or any(
             h.concept_id in ("desert_stranding", "sea_distress", "migration_route") for h in hits
         )
-        if foreign_location:
+        if foreign_location and distress:
             scores["migrant_distress"] += 1.0
         if not migration_context:
             scores["migrant_distress"] *= 0.3
-        if "returned" not in tags_seen:
+        # "came back" is a returnee only when the journey was abroad or the return was assisted
+        came_back_from_abroad = places.foreign_any is not None or any(
+            h.concept_id == "assisted_return" for h in hits
+        )
+        if "returned" not in tags_seen or not came_back_from_abroad:
             scores["returnee_support"] = 0.0
         if scores["trafficking"] >= _EXPLOITATION_DESCRIBED:
             # a survivor who came home and tells the exploitation is a trafficking case, not a returnee
@@ -241,9 +250,13 @@ class Engine:
         past_sentences = {h.sentence for h in hits if h.has("past")}
         ended_at = [h.start for h in hits if h.has("ended")]
         last_ended = max(ended_at, default=-1)
-        danger = [h for h in hits if h.has("danger") and h.sentence not in past_sentences and h.start > last_ended]
+        danger = [
+            h for h in hits if h.has("danger") and h.sentence not in past_sentences and h.start > last_ended
+        ]
         confined = [
-            h for h in hits if h.has("confinement") and h.sentence not in past_sentences and h.start > last_ended
+            h
+            for h in hits
+            if h.has("confinement") and h.sentence not in past_sentences and h.start > last_ended
         ]
         ongoing_after = any(h.has("ongoing") and h.start > last_ended for h in hits)
         if danger:
@@ -264,7 +277,9 @@ class Engine:
                     facts.add(tag)
         return facts
 
-    def _child(self, tokens: Sequence[Token], hits: Sequence[Hit], text: str, ages: Sequence[Age]) -> str | None:
+    def _child(
+        self, tokens: Sequence[Token], hits: Sequence[Hit], text: str, ages: Sequence[Age]
+    ) -> str | None:
         """The reason the report concerns a person under 18, or None."""
         young = [a for a in ages if a.years < 18]
         if young:
@@ -303,11 +318,12 @@ class _Answers:
         menu = answers.get("menu")
         return cls(
             danger_now=danger if isinstance(danger, bool) else None,
-            child=child if child in ("yes", "no", "unknown") else None,  # type: ignore[arg-type]
-            region=region if (region in REGIONS or region in ("abroad", "unknown")) else None,  # type: ignore[arg-type]
+            child=child if child in ("yes", "no", "unknown") else None,
+            region=region if (region in REGIONS or region in ("abroad", "unknown")) else None,
             menu=menu
-            if menu in ("trafficking", "migrant_distress", "returnee_support", "information", "speak", "emergency")
-            else None,  # type: ignore[arg-type]
+            if menu
+            in ("trafficking", "migrant_distress", "returnee_support", "information", "speak", "emergency")
+            else None,
         )
 
 
@@ -333,7 +349,9 @@ def _form(hits: Sequence[Hit]) -> str:
     weights: dict[str, float] = {}
     for h in hits:
         if h.concept.form is not None:
-            weights[h.concept.form] = weights.get(h.concept.form, 0.0) + h.concept.scores.get("trafficking", 0.5)
+            weights[h.concept.form] = weights.get(h.concept.form, 0.0) + h.concept.scores.get(
+                "trafficking", 0.5
+            )
     if not weights:
         return "unspecified"
     best = max(weights.values())

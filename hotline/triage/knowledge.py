@@ -194,7 +194,17 @@ class Gazetteer(_Strict):
 
 class LanguageProfile(_Strict):
     markers: dict[Literal["fr", "en", "pcm", "camfranglais"], dict[str, float]]
+    """Marker words (or two-word markers such as "no get") and their weights."""
     default: Literal["fr", "en", "pcm", "mixed"] = "fr"
+
+    @field_validator("markers")
+    @classmethod
+    def _markers(cls, value: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        for lang, words in value.items():
+            for word in words:
+                if not re.fullmatch(r"[a-z0-9]+( [a-z0-9]+)?", str(word)):
+                    raise ValueError(f"{lang}: marker {word!r} must be one or two lower-case ascii words")
+        return value
 
 
 class Normalisation(_Strict):

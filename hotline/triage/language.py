@@ -19,11 +19,14 @@ class LanguageGuesser:
 
     def guess(self, tokens: Sequence[Token]) -> str:
         score = {lang: 0.0 for lang in self._markers}
+        previous = ""
         for token in tokens:
+            bigram = f"{previous} {token.text}"
             for lang, words in self._markers.items():
-                weight = words.get(token.text)
+                weight = words.get(token.text, 0.0) + words.get(bigram, 0.0)
                 if weight:
                     score[lang] += weight
+            previous = token.text
         fr, en = score.get("fr", 0.0), score.get("en", 0.0)
         pcm, camfranglais = score.get("pcm", 0.0), score.get("camfranglais", 0.0)
         if fr + en + pcm < 1.0:

@@ -6,7 +6,6 @@ A number followed by years is an age unless a word of duration comes just before
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -31,9 +30,11 @@ _NOT_AGE_AFTER = frozenset(
     {"h", "heures", "heure", "hours", "hour", "mois", "months", "month", "jours", "days", "day", "semaines",
      "weeks", "week", "fois", "times", "francs", "fcfa", "dollars", "km", "personnes", "people", "persons",
      "enfants", "children", "kids", "filles", "garcons", "hommes", "men", "femmes", "women", "minutes", "min",
-     "000", "millions", "million", "mille", "a", "bord", "of", "pm", "am", "heures", "fr", "cfa"}
+     "000", "millions", "million", "mille", "bord", "of", "pm", "am", "fr", "cfa"}
 )  # fmt: skip
-_PERSON_OF = frozenset({"boy", "girl", "boys", "girls", "son", "daughter", "child", "children", "kid", "kids"})
+_PERSON_OF = frozenset(
+    {"boy", "girl", "boys", "girls", "son", "daughter", "child", "children", "kid", "kids"}
+)
 _RANGE_WORDS = frozenset({"a", "to", "et", "and", "ou", "or", "-"})
 
 
@@ -83,10 +84,10 @@ def find_ages(tokens: Sequence[Token]) -> list[Age]:
                 ages.append(Age(value, i, j + 1))
         elif before and after not in _NOT_AGE_AFTER:
             last = before[-1]
-            if last in {"is", "aged", "age", "agee", "get", "like"} or (
-                last == "of" and len(before) >= 2 and before[-2] in _PERSON_OF
-            ):
-                if tokens[i].text.isdigit() or last in {"aged", "agee", "age"}:
-                    ages.append(Age(value, i, j))
+            if (
+                last in {"is", "aged", "age", "agee", "get", "like"}
+                or (last == "of" and len(before) >= 2 and before[-2] in _PERSON_OF)
+            ) and (tokens[i].text.isdigit() or last in {"aged", "agee", "age", "is", "get"}):
+                ages.append(Age(value, i, j))
         i = j if j > i else i + 1
     return ages

@@ -19,7 +19,9 @@ from hotline.triage.normalise import Token, fold
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 ABROAD = "abroad"
 _ORIGIN_WEIGHT = 0.3
-_CALL_WORDS = frozenset({"appelle", "appel", "call", "calling", "called", "ecris", "write", "writing", "text"})
+_CALL_WORDS = frozenset(
+    {"appelle", "appel", "call", "calling", "called", "ecris", "write", "writing", "text"}
+)
 
 
 def place_phrase(name: str) -> str:
@@ -83,9 +85,9 @@ class PlaceFinder:
             if match.key in self._ambiguous and before not in self._place_words:
                 continue
             taken.update(range(match.start, match.end))
-            region = match.key.split("\t", 1)[0]
+            place_region = match.key.split("\t", 1)[0]
             quote = text[tokens[match.start].start : tokens[match.end - 1].end]
-            mentions.append(Mention(region, quote, match.start, self._is_origin(tokens, match.start)))
+            mentions.append(Mention(place_region, quote, match.start, self._is_origin(tokens, match.start)))
         home = [m for m in mentions if m.region != ABROAD]
         foreign = [m for m in mentions if m.region == ABROAD]
         region, region_quote = _choose_region(home)
