@@ -33,7 +33,6 @@ from hotline.core.runtime import Runtime
 from hotline.intake.spool import Spool
 from hotline.main import create_app
 from hotline.models import Base
-
 from tests.fixtures.env import (
     AUTH_TOKEN,
     BACKENDS,
@@ -148,7 +147,9 @@ async def runtime(
     sessions = async_sessionmaker(
         bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
     )
-    rt = Runtime(settings=settings, engine=engine, sessions=sessions, queue=queue, spool=Spool(tmp_path / "spool"))
+    rt = Runtime(
+        settings=settings, engine=engine, sessions=sessions, queue=queue, spool=Spool(tmp_path / "spool")
+    )
     yield rt
     await engine.dispose()
 
@@ -207,4 +208,4 @@ def _no_network_proxy_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """httpx must talk to loopback directly even when the machine sets a proxy."""
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
         monkeypatch.delenv(name, raising=False)
-    yield
+    return

@@ -41,15 +41,24 @@ async def test_an_sms_and_a_call_leave_no_number_words_or_recording_url_in_logs_
     client: httpx.AsyncClient, runtime: Runtime, real_logging: io.StringIO
 ) -> None:
     sms = sms_form(sender=NUMBER, body=WORDS, account_sid=ACCOUNT_SID)
-    assert (await post_signed(client, "/twilio/sms/incoming", sms, auth_token=AUTH_TOKEN,
-                              public_base_url=PUBLIC_BASE_URL)).status_code == 200
+    assert (
+        await post_signed(
+            client, "/twilio/sms/incoming", sms, auth_token=AUTH_TOKEN, public_base_url=PUBLIC_BASE_URL
+        )
+    ).status_code == 200
     call = call_form(caller=NUMBER, account_sid=ACCOUNT_SID)
-    await post_signed(client, "/twilio/voice/incoming", call, auth_token=AUTH_TOKEN, public_base_url=PUBLIC_BASE_URL)
+    await post_signed(
+        client, "/twilio/voice/incoming", call, auth_token=AUTH_TOKEN, public_base_url=PUBLIC_BASE_URL
+    )
     await post_signed(
         client,
         "/twilio/voice/recording",
-        {"CallSid": call["CallSid"], "RecordingSid": "RE" + "d" * 32, "RecordingUrl": RECORDING_URL,
-         "RecordingDuration": "12"},
+        {
+            "CallSid": call["CallSid"],
+            "RecordingSid": "RE" + "d" * 32,
+            "RecordingUrl": RECORDING_URL,
+            "RecordingDuration": "12",
+        },
         auth_token=AUTH_TOKEN,
         public_base_url=PUBLIC_BASE_URL,
     )

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any, TypeVar, Unpack
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hotline.models import Agent, Case, Role
 
-_S = TypeVar("_S", bound="Select[Unpack[tuple[Any, ...]]]")
+_S = TypeVar("_S", bound="Select[*tuple[Any, ...]]")
 
 SEVERITY_ORDER = case({"critical": 0, "high": 1, "medium": 2, "low": 3}, value=Case.severity, else_=4)
 

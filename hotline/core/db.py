@@ -40,9 +40,7 @@ def create_engine(settings: Settings, *, pooled: bool = True, **kwargs: Any) -> 
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 10)
         kwargs.setdefault("pool_timeout", settings.db_connect_timeout_seconds)
-    return create_async_engine(
-        url, hide_parameters=True, pool_pre_ping=True, connect_args=connect_args, **kwargs
-    )
+    return create_async_engine(url, hide_parameters=True, connect_args=connect_args, **kwargs)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -119,7 +119,7 @@ class RequestContextMiddleware:
             structlog.contextvars.clear_contextvars()
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 

@@ -107,7 +107,9 @@ def shared_processors() -> list[Any]:
     ]
 
 
-def configure_logging(*, json: bool | None = None, level: str = "INFO", stream: IO[str] | None = None) -> None:
+def configure_logging(
+    *, json: bool | None = None, level: str = "INFO", stream: IO[str] | None = None
+) -> None:
     """JSON lines in production or when piped, a readable console on a terminal."""
     if json is None:
         json = not sys.stderr.isatty()

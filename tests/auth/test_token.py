@@ -45,10 +45,14 @@ async def test_a_forged_or_missing_token_is_401(client: httpx.AsyncClient) -> No
     assert (await client.get("/api/v1/cases", headers=bearer("not.a.token"))).status_code == 401
 
 
-async def test_a_token_signed_with_another_key_is_refused(client: httpx.AsyncClient, runtime: Runtime) -> None:
+async def test_a_token_signed_with_another_key_is_refused(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
     from hotline.core.security import issue_token
 
     agent = await make_agent(runtime, "awa", Role.admin)
     forged = issue_token("another-secret-key-that-is-long", agent.id, "admin", 60)
     assert (await client.get("/api/v1/cases", headers=bearer(forged))).status_code == 401
-    assert (await client.get("/api/v1/cases", headers=bearer(await token_for(client, "awa")))).status_code == 200
+    assert (
+        await client.get("/api/v1/cases", headers=bearer(await token_for(client, "awa")))
+    ).status_code == 200

@@ -16,12 +16,29 @@ from hotline.models import AuditEntry, Case, Role
 from tests.fixtures.accounts import bearer, make_agent, token_for
 
 CASE_FIELDS = {
-    "id", "reference", "status", "channel", "created_at", "category", "form", "severity", "minor",
-    "imminent_danger", "region", "abroad", "language", "reasons", "assignee", "ack_deadline", "escalation",
+    "id",
+    "reference",
+    "status",
+    "channel",
+    "created_at",
+    "category",
+    "form",
+    "severity",
+    "minor",
+    "imminent_danger",
+    "region",
+    "abroad",
+    "language",
+    "reasons",
+    "assignee",
+    "ack_deadline",
+    "escalation",
 }
 
 
-async def make_case(runtime: Runtime, *, region: str | None, severity: str | None, minutes_ago: int = 0) -> Case:
+async def make_case(
+    runtime: Runtime, *, region: str | None, severity: str | None, minutes_ago: int = 0
+) -> Case:
     async with unit_of_work(runtime.sessions) as session:
         case = Case(
             reference=new_reference(),
@@ -51,12 +68,14 @@ async def test_a_supervisor_sees_every_case_most_urgent_first_with_the_contract_
     body = response.json()
     assert body["total"] == 4
     assert [c["severity"] for c in body["items"]] == ["critical", "high", "low", None]
-    assert CASE_FIELDS <= set(body["items"][0])
+    assert set(body["items"][0]) >= CASE_FIELDS
     untriaged = body["items"][3]
     assert untriaged["category"] is None and untriaged["region"] is None
 
 
-async def test_an_agent_sees_only_the_cases_of_their_regions(client: httpx.AsyncClient, runtime: Runtime) -> None:
+async def test_an_agent_sees_only_the_cases_of_their_regions(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
     mine = await make_case(runtime, region="Littoral", severity="high")
     other = await make_case(runtime, region="Nord", severity="critical")
     await make_agent(runtime, "ngo", Role.agent, ("Littoral",))
@@ -87,7 +106,9 @@ async def test_filters_limit_and_offset(client: httpx.AsyncClient, runtime: Runt
     assert {c["severity"] for c in page["items"]} == {"high"}
     assert (await client.get("/api/v1/cases?limit=1001", headers=headers)).status_code == 422
     assert (await client.get("/api/v1/cases?severity=urgent", headers=headers)).status_code == 422
-    assert (await client.get("/api/v1/cases?region=';DROP TABLE cases;--", headers=headers)).status_code == 422
+    assert (
+        await client.get("/api/v1/cases?region=';DROP TABLE cases;--", headers=headers)
+    ).status_code == 422
 
 
 async def test_reading_a_case_is_an_audit_event(
@@ -105,7 +126,9 @@ async def test_reading_a_case_is_an_audit_event(
     assert viewed.actor == f"agent:{agent.id}"
 
 
-async def test_an_unknown_or_malformed_case_id_is_a_clean_4xx(client: httpx.AsyncClient, runtime: Runtime) -> None:
+async def test_an_unknown_or_malformed_case_id_is_a_clean_4xx(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
     await make_agent(runtime, "sup", Role.supervisor)
     headers = bearer(await token_for(client, "sup"))
     assert (await client.get(f"/api/v1/cases/{uuid.uuid4()}", headers=headers)).status_code == 404

@@ -41,7 +41,9 @@ def test_production_needs_the_https_address_twilio_calls() -> None:
 
 
 def test_production_on_sqlite_works_with_a_warning() -> None:
-    warnings = production(database_url="sqlite+aiosqlite:///./var/office.sqlite3", redis_url=None).check_production()
+    warnings = production(
+        database_url="sqlite+aiosqlite:///./var/office.sqlite3", redis_url=None
+    ).check_production()
     assert any("SQLite" in w for w in warnings)
 
 

@@ -22,8 +22,13 @@ async def test_five_concurrent_deliveries_make_one_contact_and_five_identical_20
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         responses = await asyncio.gather(
             *(
-                post_signed(client, "/twilio/sms/incoming", form, auth_token=AUTH_TOKEN,
-                            public_base_url=PUBLIC_BASE_URL)
+                post_signed(
+                    client,
+                    "/twilio/sms/incoming",
+                    form,
+                    auth_token=AUTH_TOKEN,
+                    public_base_url=PUBLIC_BASE_URL,
+                )
                 for _ in range(5)
             )
         )

@@ -9,7 +9,13 @@ PEPPER = "pepper-for-identity-tests-0123456789"
 
 def test_cameroonian_numbers_in_any_format_normalise_to_e164() -> None:
     """Local, spaced, international and WhatsApp forms of a Cameroonian number are one E.164 number."""
-    for raw in ("690000001", "6 90 00 00 01", "+237 690 00 00 01", "00237690000001", "whatsapp:+237690000001"):
+    for raw in (
+        "690000001",
+        "6 90 00 00 01",
+        "+237 690 00 00 01",
+        "00237690000001",
+        "whatsapp:+237690000001",
+    ):
         assert to_e164(raw) == "+237690000001", raw
 
 

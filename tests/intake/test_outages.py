@@ -46,8 +46,10 @@ async def test_redis_down_at_webhook_time_the_report_is_stored_and_processed_whe
     runtime: Runtime, redis_queue: RedisStreamQueue
 ) -> None:
     down = RedisStreamQueue.from_url(CLOSED_PORT_REDIS)
-    answer = await post(dataclasses.replace(runtime, queue=down), sms_form(
-        sender="+237690000001", body=BODY, account_sid=ACCOUNT_SID))
+    answer = await post(
+        dataclasses.replace(runtime, queue=down),
+        sms_form(sender="+237690000001", body=BODY, account_sid=ACCOUNT_SID),
+    )
     await down.close()
     assert answer.status_code == 200
     async with runtime.sessions() as session:
@@ -67,7 +69,9 @@ async def test_postgres_down_at_webhook_time_the_caller_is_answered_and_the_spoo
     runtime: Runtime, tmp_path: Path
 ) -> None:
     spool_dir = tmp_path / "outage-spool"
-    down_settings = runtime.settings.model_copy(update={"database_url": CLOSED_PORT_PG, "spool_dir": spool_dir})
+    down_settings = runtime.settings.model_copy(
+        update={"database_url": CLOSED_PORT_PG, "spool_dir": spool_dir}
+    )
     down_engine = create_engine(down_settings)
     down = dataclasses.replace(
         runtime,
@@ -102,15 +106,18 @@ async def test_postgres_down_at_webhook_time_the_caller_is_answered_and_the_spoo
 
 
 @pytest.mark.parametrize("backend", ["postgres"])
-async def test_a_spool_line_already_in_the_database_replays_as_a_no_op(runtime: Runtime, tmp_path: Path) -> None:
+async def test_a_spool_line_already_in_the_database_replays_as_a_no_op(
+    runtime: Runtime, tmp_path: Path
+) -> None:
     form = sms_form(sender="+237690000001", body=BODY, account_sid=ACCOUNT_SID)
     stored = await post(runtime, form)
     spool = Spool(tmp_path / "dup-spool")
     from hotline.intake.service import IncomingContact
 
     await spool.append(
-        IncomingContact(provider="twilio", provider_id=form["MessageSid"], channel="sms", caller_ref="x" * 64,
-                        body=BODY).to_spool()
+        IncomingContact(
+            provider="twilio", provider_id=form["MessageSid"], channel="sms", caller_ref="x" * 64, body=BODY
+        ).to_spool()
     )
     assert await replay_spool(dataclasses.replace(runtime, spool=spool)) == 1
     async with runtime.sessions() as session:
@@ -118,13 +125,16 @@ async def test_a_spool_line_already_in_the_database_replays_as_a_no_op(runtime: 
     assert f"Ref {contact.reference}" in stored.text
 
 
-async def test_a_torn_last_spool_line_is_skipped_and_the_rest_replayed(runtime: Runtime, tmp_path: Path) -> None:
+async def test_a_torn_last_spool_line_is_skipped_and_the_rest_replayed(
+    runtime: Runtime, tmp_path: Path
+) -> None:
     from hotline.intake.service import IncomingContact
 
     spool = Spool(tmp_path / "torn")
     await spool.append(
-        IncomingContact(provider="twilio", provider_id="SM" + "b" * 32, channel="sms", caller_ref="y" * 64,
-                        body="ok").to_spool()
+        IncomingContact(
+            provider="twilio", provider_id="SM" + "b" * 32, channel="sms", caller_ref="y" * 64, body="ok"
+        ).to_spool()
     )
     with next(spool.directory.iterdir()).open("ab") as handle:
         handle.write(b'{"kind": "contact.rec')

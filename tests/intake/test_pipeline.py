@@ -85,7 +85,12 @@ async def test_each_report_is_audited_in_a_chain_that_verifies(
     for e in entries:
         assert e.prev_hash == previous
         assert e.hash == entry_hash(
-            seq=e.seq, at=e.at, actor=e.actor, action=e.action, subject=e.subject, details=e.details,
+            seq=e.seq,
+            at=e.at,
+            actor=e.actor,
+            action=e.action,
+            subject=e.subject,
+            details=e.details,
             prev_hash=e.prev_hash,
         )
         previous = e.hash

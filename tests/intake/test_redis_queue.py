@@ -24,7 +24,9 @@ async def test_each_entry_goes_to_one_consumer_until_acknowledged(redis_queue: R
     assert await redis_queue.lag() == 0
 
 
-async def test_an_entry_left_by_a_dead_consumer_is_claimed_by_a_live_one(redis_queue: RedisStreamQueue) -> None:
+async def test_an_entry_left_by_a_dead_consumer_is_claimed_by_a_live_one(
+    redis_queue: RedisStreamQueue,
+) -> None:
     await redis_queue.publish(7)
     taken = await redis_queue.consume("dead", 1, 0.1)
     assert [d.outbox_id for d in taken] == [7]

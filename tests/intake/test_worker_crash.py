@@ -46,8 +46,8 @@ def start_worker(stream: str, tmp_path: Path, name: str) -> subprocess.Popen[byt
     return subprocess.Popen([sys.executable, "-m", "hotline.cli", "worker"], env=env, stdout=log, stderr=log)
 
 
-async def wait_for(predicate, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
+async def wait_for(predicate, seconds: float, what: str) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if await predicate():
             return
@@ -64,7 +64,9 @@ async def test_a_job_interrupted_by_sigkill_is_processed_exactly_once_after_rest
         response = await post_signed(
             client,
             "/twilio/sms/incoming",
-            sms_form(sender="+237690000001", body="Ils ont pris son passeport à Douala", account_sid=ACCOUNT_SID),
+            sms_form(
+                sender="+237690000001", body="Ils ont pris son passeport à Douala", account_sid=ACCOUNT_SID
+            ),
             auth_token=AUTH_TOKEN,
             public_base_url=PUBLIC_BASE_URL,
         )

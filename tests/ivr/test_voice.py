@@ -87,14 +87,18 @@ async def test_the_final_call_status_is_kept_on_the_contact(
     form = call_form(caller="+237690000001", account_sid=ACCOUNT_SID)
     await post(client, "/twilio/voice/incoming", form)
     response = await post(
-        client, "/twilio/voice/status", {"CallSid": form["CallSid"], "CallStatus": "completed", "CallDuration": "61"}
+        client,
+        "/twilio/voice/status",
+        {"CallSid": form["CallSid"], "CallStatus": "completed", "CallDuration": "61"},
     )
     assert response.status_code == 204
     contact = (await session.execute(select(Contact))).scalar_one()
     assert contact.provider_status == "completed"
 
 
-async def test_voice_webhooks_refuse_unsigned_requests(client: httpx.AsyncClient, session: AsyncSession) -> None:
+async def test_voice_webhooks_refuse_unsigned_requests(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
     for path in ("/twilio/voice/incoming", "/twilio/voice/recording", "/twilio/voice/status"):
         response = await client.post(path, data=call_form(caller="+237690000001", account_sid=ACCOUNT_SID))
         assert response.status_code == 403, path

@@ -33,8 +33,12 @@ async def test_readyz_is_503_when_redis_is_down(runtime: Runtime) -> None:
 
 async def test_metrics_count_webhooks_by_route_and_outcome(client: httpx.AsyncClient) -> None:
     form = sms_form(sender="+237690000001", body="bonjour", account_sid=ACCOUNT_SID)
-    await post_signed(client, "/twilio/sms/incoming", form, auth_token=AUTH_TOKEN, public_base_url=PUBLIC_BASE_URL)
-    await post_signed(client, "/twilio/sms/incoming", form, auth_token=AUTH_TOKEN, public_base_url=PUBLIC_BASE_URL)
+    await post_signed(
+        client, "/twilio/sms/incoming", form, auth_token=AUTH_TOKEN, public_base_url=PUBLIC_BASE_URL
+    )
+    await post_signed(
+        client, "/twilio/sms/incoming", form, auth_token=AUTH_TOKEN, public_base_url=PUBLIC_BASE_URL
+    )
     await client.post("/twilio/sms/incoming", data=form)
     text = (await client.get("/metrics")).text
     assert 'hotline_webhooks_total{outcome="stored",route="sms.incoming"} 1.0' in text

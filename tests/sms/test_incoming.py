@@ -26,7 +26,9 @@ async def count(session: AsyncSession, model: type[Contact] | type[OutboxEntry])
 async def test_signed_sms_is_stored_with_an_outbox_row_and_answered_with_a_reference(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
-    form = sms_form(sender="+237 6 90 00 00 01", body="Ma sœur est enfermée à Douala", account_sid=ACCOUNT_SID)
+    form = sms_form(
+        sender="+237 6 90 00 00 01", body="Ma sœur est enfermée à Douala", account_sid=ACCOUNT_SID
+    )
     response = await send(client, form)
 
     assert response.status_code == 200
@@ -82,12 +84,16 @@ async def test_a_forged_signature_is_refused_and_nothing_is_stored(
 
 
 async def test_a_missing_signature_is_refused(client: httpx.AsyncClient, session: AsyncSession) -> None:
-    response = await client.post(PATH, data=sms_form(sender="+237690000001", body="x", account_sid=ACCOUNT_SID))
+    response = await client.post(
+        PATH, data=sms_form(sender="+237690000001", body="x", account_sid=ACCOUNT_SID)
+    )
     assert response.status_code == 403
     assert await count(session, Contact) == 0
 
 
-async def test_a_signature_for_another_url_is_refused(client: httpx.AsyncClient, session: AsyncSession) -> None:
+async def test_a_signature_for_another_url_is_refused(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
     """The URL is part of what Twilio signs: a request replayed to another route fails."""
     form = sms_form(sender="+237690000001", body="x", account_sid=ACCOUNT_SID)
     response = await post_signed(
@@ -101,12 +107,16 @@ async def test_a_tampered_body_is_refused(client: httpx.AsyncClient, session: As
     from hotline.simulate import sign
 
     signature = sign(AUTH_TOKEN, PUBLIC_BASE_URL + PATH, form)
-    response = await client.post(PATH, data={**form, "Body": "changed"}, headers={"X-Twilio-Signature": signature})
+    response = await client.post(
+        PATH, data={**form, "Body": "changed"}, headers={"X-Twilio-Signature": signature}
+    )
     assert response.status_code == 403
     assert await count(session, Contact) == 0
 
 
-async def test_a_body_over_64_kib_is_refused_with_413(client: httpx.AsyncClient, session: AsyncSession) -> None:
+async def test_a_body_over_64_kib_is_refused_with_413(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
     form = sms_form(sender="+237690000001", body="a" * (70 * 1024), account_sid=ACCOUNT_SID)
     response = await send(client, form)
     assert response.status_code == 413
@@ -145,7 +155,9 @@ async def test_raw_invalid_utf8_bytes_do_not_cause_a_500(client: httpx.AsyncClie
     assert response.status_code in (400, 403)
 
 
-async def test_a_whatsapp_message_is_a_whatsapp_contact(client: httpx.AsyncClient, session: AsyncSession) -> None:
+async def test_a_whatsapp_message_is_a_whatsapp_contact(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
     await send(client, sms_form(sender="whatsapp:+237690000001", body="hi", account_sid=ACCOUNT_SID))
     contact = (await session.execute(select(Contact))).scalar_one()
     assert contact.channel == "whatsapp"
