@@ -29,7 +29,7 @@ FORM_PRIORITY = ("marriage", "sexual", "organ", "begging", "domestic", "labour")
 _NON_ACTIONABLE_FLOOR = 0.6
 """A report scoring no more than this for every case category is not actionable."""
 _QUOTE_MAX = 60
-_EXPLOITATION_DESCRIBED = 2.5
+_EXPLOITATION_DESCRIBED = 2.0
 """A trafficking score from which the text describes exploitation (one strong indicator, or two weaker)."""
 _MENU_CATEGORIES = {
     "trafficking": "trafficking",

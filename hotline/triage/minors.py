@@ -35,6 +35,10 @@ _NOT_AGE_AFTER = frozenset(
 _PERSON_OF = frozenset(
     {"boy", "girl", "boys", "girls", "son", "daughter", "child", "children", "kid", "kids"}
 )
+_PERSON_NOUNS = frozenset(
+    {"daughter", "son", "niece", "nephew", "sister", "brother", "girl", "boy", "child", "cousin", "fille", "fils",
+     "neveu", "soeur", "frere", "cousine", "enfant", "pikin", "sista", "broda", "friend", "amie", "ami"}
+)  # fmt: skip
 _RANGE_WORDS = frozenset({"a", "to", "et", "and", "ou", "or", "-"})
 
 
@@ -86,6 +90,7 @@ def find_ages(tokens: Sequence[Token]) -> list[Age]:
             last = before[-1]
             if (
                 last in {"is", "aged", "age", "agee", "get", "like"}
+                or (last in _PERSON_NOUNS and tokens[i].clause != tokens[i - 1].clause)
                 or (last == "of" and len(before) >= 2 and before[-2] in _PERSON_OF)
             ) and (tokens[i].text.isdigit() or last in {"aged", "agee", "age", "is", "get"}):
                 ages.append(Age(value, i, j))

@@ -23,7 +23,7 @@ _WORD_RE = re.compile(r"[a-z0-9]+")
 _SPLIT_ALNUM_RE = re.compile(r"[a-z]+|[0-9]+")
 _SENTENCE_END = frozenset(".!?\n")
 _CLAUSE_END = frozenset(',;:()[]"')
-_CLAUSE_WORDS = frozenset({"mais", "but", "cependant", "however", "pero"})
+_CLAUSE_WORDS = frozenset({"mais", "but", "cependant", "however", "pero", "et", "and"})
 _REPEAT3_RE = re.compile(r"([a-z])\1{2,}")
 _CONTRACTIONS = {
     "don": ("do", "not"),
