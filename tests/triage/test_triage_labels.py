@@ -10,13 +10,22 @@ from hotline.triage import assess
 @pytest.mark.parametrize(
     ("text", "form"),
     [
-        ("elle est obligée de se prostituer dans un snack à Yaoundé, le patron prend tout l'argent", "sexual"),
+        (
+            "elle est obligée de se prostituer dans un snack à Yaoundé, le patron prend tout l'argent",
+            "sexual",
+        ),
         ("my brother works on a cocoa farm in Kumba without pay, the owner seized his ID card", "labour"),
         ("ma cousine fait la bonne chez une dame à Douala, jamais payée, elle dort par terre", "domestic"),
         ("des enfants sont obligés de mendier au marché de Maroua, un homme ramasse leur argent", "begging"),
-        ("my sister of 19 was married by force to an old man in Wum, he does not let her visit us", "marriage"),
+        (
+            "my sister of 19 was married by force to an old man in Wum, he does not let her visit us",
+            "marriage",
+        ),
         ("a man took my kidney in a clinic after promising me a job, I want to report him", "organ"),
-        ("my cousin in Dubai: the people who brought her took her passport, she works without salary", "unspecified"),
+        (
+            "my cousin in Dubai: the people who brought her took her passport, she works without salary",
+            "unspecified",
+        ),
     ],
 )
 def test_form_follows_the_exploitation_described(text: str, form: str) -> None:
@@ -27,7 +36,9 @@ def test_form_follows_the_exploitation_described(text: str, form: str) -> None:
 
 def test_sexual_exploitation_outweighs_the_promised_job() -> None:
     """When a housekeeping job turned into prostitution, the form is sexual."""
-    a = assess("partie pour faire le ménage en Tunisie, le réseau l'oblige à se prostituer pour payer sa dette")
+    a = assess(
+        "partie pour faire le ménage en Tunisie, le réseau l'oblige à se prostituer pour payer sa dette"
+    )
     assert a.form == "sexual"
 
 
@@ -38,7 +49,9 @@ def test_form_is_null_outside_trafficking() -> None:
 
 def test_child_put_to_work_is_trafficking_without_force() -> None:
     """For a minor, being put to work as a maid is exploitation even when no force is described."""
-    a = assess("L'an passé ma nièce de 12 ans avait été placée comme bonne. Elle est revenue chez nous, en sécurité.")
+    a = assess(
+        "L'an passé ma nièce de 12 ans avait été placée comme bonne. Elle est revenue chez nous, en sécurité."
+    )
     assert (a.category, a.form, a.minor, a.severity) == ("trafficking", "domestic", True, "medium")
 
 
@@ -50,7 +63,9 @@ def test_kidnapping_abroad_is_migrant_distress_not_trafficking() -> None:
 
 def test_exploitation_abroad_is_trafficking() -> None:
     """A migrant who is exploited (passport taken, unpaid, cannot leave) is trafficking, not migrant distress."""
-    a = assess("Mon mari est au Koweït, il travaille dans une ferme, le patron a confisqué son passeport et ne le paie pas")
+    a = assess(
+        "Mon mari est au Koweït, il travaille dans une ferme, le patron a confisqué son passeport et ne le paie pas"
+    )
     assert (a.category, a.abroad) == ("trafficking", True)
 
 
@@ -71,7 +86,9 @@ def test_survivor_who_came_home_is_trafficking_not_returnee() -> None:
 
 def test_coming_home_within_cameroon_is_not_a_returnee() -> None:
     """'Rentré à la maison' inside Cameroon is not a return from abroad."""
-    a = assess("mon fils de 12 ans gardait les boeufs sans salaire chez un patron à Dschang, il est rentré à la maison")
+    a = assess(
+        "mon fils de 12 ans gardait les boeufs sans salaire chez un patron à Dschang, il est rentré à la maison"
+    )
     assert a.category == "trafficking"
 
 
@@ -164,7 +181,9 @@ def test_ambiguous_place_name_needs_a_place_word() -> None:
 
 def test_origin_abroad_is_not_abroad() -> None:
     """Foreign workers in Cameroon who came from Nigeria are not abroad."""
-    a = assess("young men from Nigeria fish every day without pay in Idenau, the boat owner keeps their papers")
+    a = assess(
+        "young men from Nigeria fish every day without pay in Idenau, the boat owner keeps their papers"
+    )
     assert (a.abroad, a.region) == (False, "Sud-Ouest")
 
 

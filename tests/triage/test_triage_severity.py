@@ -13,25 +13,33 @@ def test_locked_up_now_is_critical_and_imminent() -> None:
 
 def test_beaten_now_is_critical() -> None:
     """Violence happening now makes an exploitation report critical with imminent danger."""
-    a = assess("my cousin works in a farm near Kumba without pay and the boss beat her yesterday, she is still there")
+    a = assess(
+        "my cousin works in a farm near Kumba without pay and the boss beat her yesterday, she is still there"
+    )
     assert (a.severity, a.imminent_danger) == ("critical", True)
 
 
 def test_negated_violence_is_not_danger() -> None:
     """'He does not beat her' is no danger: ongoing adult exploitation stays high."""
-    a = assess("Ma soeur travaille sans salaire chez un commerçant à Garoua, il garde sa carte. Il ne la bat pas.")
+    a = assess(
+        "Ma soeur travaille sans salaire chez un commerçant à Garoua, il garde sa carte. Il ne la bat pas."
+    )
     assert (a.category, a.severity, a.imminent_danger) == ("trafficking", "high", False)
 
 
 def test_pidgin_negated_violence_is_not_danger() -> None:
     """A Pidgin negation ('no di beat am') cancels violence too."""
-    a = assess("ma sista di work for one man house for Kumbo, e no di pay am, e seize e id card. e no di beat am")
+    a = assess(
+        "ma sista di work for one man house for Kumbo, e no di pay am, e seize e id card. e no di beat am"
+    )
     assert (a.severity, a.imminent_danger) == ("high", False)
 
 
 def test_minor_in_active_exploitation_is_critical_without_imminent_flag() -> None:
     """A minor in ongoing exploitation is critical, but imminent_danger needs an actual danger."""
-    a = assess("Une fillette de 12 ans fait le ménage chez ma voisine à Bafoussam tous les jours, jamais payée.")
+    a = assess(
+        "Une fillette de 12 ans fait le ménage chez ma voisine à Bafoussam tous les jours, jamais payée."
+    )
     assert (a.severity, a.minor, a.imminent_danger) == ("critical", True, False)
 
 
@@ -54,13 +62,17 @@ def test_danger_after_escape_is_present_danger() -> None:
 
 def test_hearsay_is_low() -> None:
     """Hearsay with nothing to act on is low."""
-    a = assess("On dit qu'au quartier un monsieur fait travailler des femmes sans les payer, je n'ai pas de nom.")
+    a = assess(
+        "On dit qu'au quartier un monsieur fait travailler des femmes sans les payer, je n'ai pas de nom."
+    )
     assert a.severity == "low"
 
 
 def test_detained_migrant_is_high_even_when_locked() -> None:
     """A migrant detained without physical danger is high, even when the text says 'enfermé'."""
-    a = assess("Mon frère est détenu dans une prison à Tripoli, enfermé depuis un mois, il va bien, il veut rentrer.")
+    a = assess(
+        "Mon frère est détenu dans une prison à Tripoli, enfermé depuis un mois, il va bien, il veut rentrer."
+    )
     assert (a.category, a.severity, a.abroad) == ("migrant_distress", "high", True)
 
 
@@ -72,7 +84,9 @@ def test_kidnapping_for_ransom_is_critical() -> None:
 
 def test_past_kidnapping_is_not_present_danger() -> None:
     """A kidnapping of last year, now over, does not make the report critical."""
-    a = assess("Mon frère avait été kidnappé en Libye l'année passée. Maintenant il est libre à Tripoli, sans argent.")
+    a = assess(
+        "Mon frère avait été kidnappé en Libye l'année passée. Maintenant il est libre à Tripoli, sans argent."
+    )
     assert (a.category, a.severity) == ("migrant_distress", "high")
 
 
@@ -108,13 +122,22 @@ def test_suicidal_migrant_is_critical() -> None:
 
 def test_minor_leaving_today_is_critical() -> None:
     """A minor about to be taken away today is critical with imminent danger."""
-    a = assess("ma fille de 15 ans part ce soir avec un monsieur pour le Gabon, il a tout payé. Nous sommes à Ambam")
-    assert (a.category, a.severity, a.imminent_danger, a.minor) == ("risky_recruitment", "critical", True, True)
+    a = assess(
+        "ma fille de 15 ans part ce soir avec un monsieur pour le Gabon, il a tout payé. Nous sommes à Ambam"
+    )
+    assert (a.category, a.severity, a.imminent_danger, a.minor) == (
+        "risky_recruitment",
+        "critical",
+        True,
+        True,
+    )
 
 
 def test_minor_leaving_within_days_is_high() -> None:
     """A minor whose departure is planned within days is high."""
-    a = assess("My daughter, 16, is leaving next Friday with an agent to Kuwait, free ticket, he has her passport")
+    a = assess(
+        "My daughter, 16, is leaving next Friday with an agent to Kuwait, free ticket, he has her passport"
+    )
     assert (a.severity, a.minor) == ("high", True)
 
 
@@ -126,19 +149,25 @@ def test_minor_leaving_in_months_is_medium() -> None:
 
 def test_adult_risky_recruitment_with_departure_is_medium() -> None:
     """Risky recruitment of an adult with a planned departure is medium."""
-    a = assess("une agence de Yaoundé garde le passeport de ma cousine, elle doit partir à Oman dans 2 semaines")
+    a = assess(
+        "une agence de Yaoundé garde le passeport de ma cousine, elle doit partir à Oman dans 2 semaines"
+    )
     assert (a.category, a.severity) == ("risky_recruitment", "medium")
 
 
 def test_recruitment_advert_without_departure_is_low() -> None:
     """A recruitment advert with nobody leaving yet is a low tip."""
-    a = assess("Saw an advert: recruitment of girls for hotel jobs in Dubai, free ticket. Just informing you.")
+    a = assess(
+        "Saw an advert: recruitment of girls for hotel jobs in Dubai, free ticket. Just informing you."
+    )
     assert (a.category, a.severity) == ("risky_recruitment", "low")
 
 
 def test_returnee_in_hardship_is_medium() -> None:
     """A returnee asking for reintegration help is medium."""
-    a = assess("je suis rentré de Libye avec l'OIM, je suis à Maroua, je cherche un appui pour un petit commerce")
+    a = assess(
+        "je suis rentré de Libye avec l'OIM, je suis à Maroua, je cherche un appui pour un petit commerce"
+    )
     assert (a.category, a.severity) == ("returnee_support", "medium")
 
 
