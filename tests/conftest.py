@@ -44,6 +44,14 @@ from tests.fixtures.env import (
 )
 
 
+async def drop_pg_database(name: str) -> None:
+    admin = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
 async def recreate_pg_database(name: str) -> None:
     try:
         admin = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
@@ -83,13 +91,14 @@ class Databases:
 
 
 @pytest.fixture(scope="session")
-def databases(tmp_path_factory: pytest.TempPathFactory) -> Databases:
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
     """Both schemas, built by the migrations (not by create_all) once per test session."""
     sqlite_url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'hotline.sqlite3'}"
     asyncio.run(recreate_pg_database(PG_DATABASE))
     upgrade(sqlite_url)
     upgrade(PG_URL)
-    return Databases(sqlite_url=sqlite_url, postgres_url=PG_URL)
+    yield Databases(sqlite_url=sqlite_url, postgres_url=PG_URL)
+    asyncio.run(drop_pg_database(PG_DATABASE))
 
 
 @pytest.fixture(params=BACKENDS)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,17 +13,19 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from hotline.core.migrations import check, downgrade, upgrade
 from hotline.models import Base
-from tests.conftest import recreate_pg_database
+from tests.conftest import drop_pg_database, recreate_pg_database
 
-PG_MIGRATIONS_DB = "hotline_migrations_test"
+PG_MIGRATIONS_DB = f"hotline_migrations_test_{os.getpid()}"
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'migrations.sqlite3'}"
+        yield f"sqlite+aiosqlite:///{tmp_path / 'migrations.sqlite3'}"
+        return
     asyncio.run(recreate_pg_database(PG_MIGRATIONS_DB))
-    return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{PG_MIGRATIONS_DB}"
+    yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{PG_MIGRATIONS_DB}"
+    asyncio.run(drop_pg_database(PG_MIGRATIONS_DB))
 
 
 async def tables(url: str) -> set[str]:

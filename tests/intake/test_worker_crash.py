@@ -18,6 +18,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
+from redis.exceptions import ResponseError
 from sqlalchemy import func, select
 
 from hotline.core.queue import RedisStreamQueue
@@ -42,8 +43,8 @@ def start_worker(stream: str, tmp_path: Path, name: str) -> subprocess.Popen[byt
         "HOTLINE_CALLER_PEPPER": "test-pepper-0123456789abcdef",
         "HOTLINE_LOG_JSON": "true",
     }
-    log = (tmp_path / f"{name}.log").open("wb")
-    return subprocess.Popen([sys.executable, "-m", "hotline.cli", "worker"], env=env, stdout=log, stderr=log)
+    with (tmp_path / f"{name}.log").open("wb") as log:  # the child keeps its own copy of the fd
+        return subprocess.Popen([sys.executable, "-m", "hotline.cli", "worker"], env=env, stdout=log, stderr=log)
 
 
 async def wait_for(predicate, seconds: float, what: str) -> None:  # type: ignore[no-untyped-def]
@@ -79,7 +80,10 @@ async def test_a_job_interrupted_by_sigkill_is_processed_exactly_once_after_rest
     await blocker.execute("SELECT id FROM outbox FOR UPDATE")
 
     async def pending() -> int:
-        info = await redis_queue.client.xpending(redis_queue.stream, redis_queue.group)
+        try:
+            info = await redis_queue.client.xpending(redis_queue.stream, redis_queue.group)
+        except ResponseError:  # the worker has not created the group yet
+            return 0
         return int(info["pending"])
 
     async def cases() -> int:
@@ -95,8 +99,9 @@ async def test_a_job_interrupted_by_sigkill_is_processed_exactly_once_after_rest
     finally:
         if first.poll() is None:
             first.kill()
-    await blocking.rollback()
-    await blocker.close()
+            first.wait(timeout=10)
+        await blocking.rollback()
+        await blocker.close()
     assert await cases() == 0, "a killed job must leave nothing behind"
 
     second = start_worker(redis_queue.stream, tmp_path, "second")
