@@ -12,19 +12,26 @@ class LanguageGuesser:
     def __init__(self, profile: LanguageProfile) -> None:
         self._markers = {lang: dict(words) for lang, words in profile.markers.items()}
         self._default = profile.default
+        weights: dict[str, list[tuple[str, float]]] = {}
+        for lang, words in profile.markers.items():
+            for word, weight in words.items():
+                weights.setdefault(word, []).append((lang, weight))
+        self._weights = {word: tuple(pairs) for word, pairs in weights.items()}
+        self._has_bigrams = any(" " in word for word in self._weights)
 
     @property
     def words(self) -> frozenset[str]:
         return frozenset(w for words in self._markers.values() for w in words)
 
     def guess(self, tokens: Sequence[Token]) -> str:
-        score = {lang: 0.0 for lang in self._markers}
+        score = dict.fromkeys(self._markers, 0.0)
+        weights = self._weights
         previous = ""
         for token in tokens:
-            bigram = f"{previous} {token.text}"
-            for lang, words in self._markers.items():
-                weight = words.get(token.text, 0.0) + words.get(bigram, 0.0)
-                if weight:
+            for lang, weight in weights.get(token.text, ()):
+                score[lang] += weight
+            if self._has_bigrams and previous:
+                for lang, weight in weights.get(f"{previous} {token.text}", ()):
                     score[lang] += weight
             previous = token.text
         fr, en = score.get("fr", 0.0), score.get("en", 0.0)

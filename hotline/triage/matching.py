@@ -17,33 +17,25 @@ NEGATION_WINDOW = 3
 
 
 @dataclass(frozen=True, slots=True)
-class _Alternative:
-    word: str
-    prefix: bool
-
-    def accepts(self, token: str) -> bool:
-        return token.startswith(self.word) if self.prefix else token == self.word
-
-
-@dataclass(frozen=True, slots=True)
 class _Pattern:
-    alternatives: tuple[_Alternative, ...]
+    exact: frozenset[str]
+    prefixes: tuple[str, ...]
     gap: bool
 
     def accepts(self, token: str) -> bool:
-        return any(a.accepts(token) for a in self.alternatives)
+        return token in self.exact or (bool(self.prefixes) and token.startswith(self.prefixes))
 
 
 def _compile(phrase: str) -> tuple[_Pattern, ...]:
     patterns = []
     for token in phrase.split():
         if token == "~":
-            patterns.append(_Pattern((), gap=True))
+            patterns.append(_Pattern(frozenset(), (), gap=True))
             continue
-        alternatives = tuple(
-            _Alternative(a.removesuffix("*"), prefix=a.endswith("*")) for a in token.split("|")
-        )
-        patterns.append(_Pattern(alternatives, gap=False))
+        alternatives = token.split("|")
+        exact = frozenset(a for a in alternatives if not a.endswith("*"))
+        prefixes = tuple(a[:-1] for a in alternatives if a.endswith("*"))
+        patterns.append(_Pattern(exact, prefixes, gap=False))
     return tuple(patterns)
 
 
@@ -81,19 +73,25 @@ class PhraseMatcher:
     ) -> None:
         self._negators = frozenset(negators)
         self._hypothetical = frozenset(hypothetical)
-        self._exact: dict[str, list[Entry]] = {}
+        # first word → (next word → entries whose second word is that literal, entries to try in any case)
+        self._exact: dict[str, tuple[dict[str, list[Entry]], list[Entry]]] = {}
         self._prefix: dict[str, list[Entry]] = {}
         self._words: set[str] = set()
         for key, phrase in entries:
             patterns = _compile(phrase)
-            literal_words = {a.word for p in patterns for a in p.alternatives if not a.prefix}
+            literal_words = {word for p in patterns for word in p.exact}
             self._words.update(literal_words)
             entry = Entry(key, phrase, patterns, self_negating=bool(literal_words & self._negators))
-            for alternative in patterns[0].alternatives:
-                if alternative.prefix:
-                    self._prefix.setdefault(alternative.word[:3], []).append(entry)
+            for prefix in patterns[0].prefixes:
+                self._prefix.setdefault(prefix[:3], []).append(entry)
+            for word in patterns[0].exact:
+                by_next, anyway = self._exact.setdefault(word, ({}, []))
+                second = patterns[1] if len(patterns) > 1 else None
+                if second is not None and not second.gap and not second.prefixes:
+                    for next_word in second.exact:
+                        by_next.setdefault(next_word, []).append(entry)
                 else:
-                    self._exact.setdefault(alternative.word, []).append(entry)
+                    anyway.append(entry)
 
     @property
     def words(self) -> frozenset[str]:
@@ -104,19 +102,34 @@ class PhraseMatcher:
         texts = [t.text for t in tokens]
         found: list[Match] = []
         seen: set[tuple[str, int]] = set()
+        empty: list[Entry] = []
+        last = len(texts) - 1
+        exact_index, prefix_index = self._exact, self._prefix
         for i, text in enumerate(texts):
-            candidates = self._exact.get(text, [])
-            prefixed = self._prefix.get(text[:3])
-            if prefixed:
-                candidates = candidates + prefixed
-            for entry in candidates:
-                end = _match_from(entry.patterns, texts, i, 0)
-                if end is None or (entry.key, i) in seen:
-                    continue
-                seen.add((entry.key, i))
-                negated = not entry.self_negating and self._cue_before(tokens, i, self._negators)
-                hypothetical = self._cue_before(tokens, i, self._hypothetical, window=5)
-                found.append(Match(entry.key, entry.phrase, i, end, negated, hypothetical))
+            # (entries, how many leading patterns the index lookup already checked)
+            groups: list[tuple[list[Entry], int]] = []
+            bucket = exact_index.get(text)
+            if bucket is not None:
+                by_next, anyway = bucket
+                if anyway:
+                    groups.append((anyway, 1))
+                if by_next and i < last:
+                    following = by_next.get(texts[i + 1])
+                    if following:
+                        groups.append((following, 2))
+            if prefix_index:
+                prefixed = prefix_index.get(text[:3])
+                if prefixed:
+                    groups.append((prefixed, 0))
+            for entries, checked in groups:
+                for entry in entries:
+                    end = _match_from(entry.patterns, texts, i + checked, checked)
+                    if end is None or (entry.key, i) in seen:
+                        continue
+                    seen.add((entry.key, i))
+                    negated = not entry.self_negating and self._cue_before(tokens, i, self._negators)
+                    hypothetical = self._cue_before(tokens, i, self._hypothetical, window=5)
+                    found.append(Match(entry.key, entry.phrase, i, end, negated, hypothetical))
         return _drop_nested(found)
 
     def _cue_before(
@@ -133,18 +146,20 @@ class PhraseMatcher:
 
 def _match_from(patterns: Sequence[_Pattern], texts: Sequence[str], i: int, p: int) -> int | None:
     """End index when `patterns[p:]` match `texts` from `i`, else None; a gap tries the shortest span first."""
-    if p == len(patterns):
-        return i
-    pattern = patterns[p]
-    if pattern.gap:
-        for skip in range(GAP_MAX + 1):
-            end = _match_from(patterns, texts, i + skip, p + 1)
-            if end is not None:
-                return end
-        return None
-    if i >= len(texts) or not pattern.accepts(texts[i]):
-        return None
-    return _match_from(patterns, texts, i + 1, p + 1)
+    n = len(texts)
+    while p < len(patterns):
+        pattern = patterns[p]
+        if pattern.gap:
+            for skip in range(GAP_MAX + 1):
+                end = _match_from(patterns, texts, i + skip, p + 1)
+                if end is not None:
+                    return end
+            return None
+        if i >= n or not pattern.accepts(texts[i]):
+            return None
+        i += 1
+        p += 1
+    return i
 
 
 def _drop_nested(matches: list[Match]) -> list[Match]:

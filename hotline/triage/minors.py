@@ -66,6 +66,10 @@ def find_ages(tokens: Sequence[Token]) -> list[Age]:
     i = 0
     n = len(tokens)
     while i < n:
+        text = tokens[i].text
+        if not (text.isdigit() or text in _NUMBER_WORDS):
+            i += 1
+            continue
         parsed = _number(tokens, i)
         if parsed is None:
             i += 1

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
@@ -19,7 +20,7 @@ MAX_CHARS = 5000
 """Only the first characters of a report are read; a longer text is cut here to bound the work."""
 
 _SPECIAL_FOLDS = {"œ": "oe", "æ": "ae", "ß": "ss", "’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'"}
-_WORD_RE = re.compile(r"[a-z0-9]+")
+_PIECE_RE = re.compile(r"[a-z0-9]+|[.!?\n,;:()\[\]\"']")
 _SPLIT_ALNUM_RE = re.compile(r"[a-z]+|[0-9]+")
 _SENTENCE_END = frozenset(".!?\n")
 _CLAUSE_END = frozenset(',;:()[]"')
@@ -56,25 +57,29 @@ class Token:
     clause: int
 
 
-def fold(text: str) -> tuple[str, list[int]]:
-    """Lower-case and strip accents; return the folded text and, per folded char, its index in `text`."""
-    out: list[str] = []
-    index: list[int] = []
-    for i, char in enumerate(text[:MAX_CHARS]):
-        lowered = char.lower()
-        special = _SPECIAL_FOLDS.get(lowered)
-        if special is not None:
-            pieces = special
-        elif lowered.isascii():
-            pieces = lowered
-        else:
-            pieces = "".join(
-                c for c in unicodedata.normalize("NFKD", lowered) if not unicodedata.combining(c)
-            )
-        for piece in pieces:
-            out.append(piece)
-            index.append(i)
-    return "".join(out), index
+def fold(text: str) -> tuple[str, list[int] | None]:
+    """Lower-case and strip accents. Returns the folded text and, when its length differs from `text`, the index
+    in `text` of each folded character (None means position i of the folded text is position i of `text`)."""
+    text = text[:MAX_CHARS]
+    if text.isascii():
+        return text.lower(), None
+    pieces = [_fold_char(c) for c in text]
+    folded = "".join(pieces)
+    if len(folded) == len(text):
+        return folded, None
+    index = [i for i, piece in enumerate(pieces) for _ in piece]
+    return folded, index
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    lowered = char.lower()
+    special = _SPECIAL_FOLDS.get(lowered)
+    if special is not None:
+        return special
+    if lowered.isascii():
+        return lowered
+    return "".join(c for c in unicodedata.normalize("NFKD", lowered) if not unicodedata.combining(c))
 
 
 class Normaliser:
@@ -96,6 +101,7 @@ class Normaliser:
                 by_initial.setdefault(word[0], []).append(word)
         self._by_initial = {k: sorted(v) for k, v in by_initial.items()}
         self._repairs: dict[str, str] = {}
+        self._expansions: dict[str, tuple[str, ...]] = {}
 
     @property
     def vocabulary(self) -> frozenset[str]:
@@ -104,29 +110,47 @@ class Normaliser:
     def tokens(self, text: str) -> list[Token]:
         """Tokens of `text` (at most MAX_CHARS characters are read)."""
         folded, index = fold(text)
-        raw: list[tuple[str, int, int]] = [(m.group(), m.start(), m.end()) for m in _WORD_RE.finditer(folded)]
         tokens: list[Token] = []
         sentence = clause = 0
-        previous_end = 0
-        for n, (word, start, end) in enumerate(raw):
-            gap = folded[previous_end:start]
-            if any(c in _SENTENCE_END for c in gap):
+        after_apostrophe = False
+        expand = self._expand_cached
+        for m in _PIECE_RE.finditer(folded):
+            word = m.group()
+            if word in _SENTENCE_END:
                 sentence += 1
                 clause += 1
-            elif any(c in _CLAUSE_END for c in gap) or word in _CLAUSE_WORDS:
+                continue
+            if word in _CLAUSE_END:
                 clause += 1
-            previous_end = end
-            o_start, o_end = index[start], index[end - 1] + 1
-            if word == "t" and tokens and gap == "'" and n > 0:
+                continue
+            if word == "'":
+                after_apostrophe = True
+                continue
+            start, end = m.span()
+            if word in _CLAUSE_WORDS:
+                clause += 1
+            o_start, o_end = (start, end) if index is None else (index[start], index[end - 1] + 1)
+            if word == "t" and after_apostrophe and tokens:
                 base = _CONTRACTIONS.get(tokens[-1].text)
                 if base is not None:
                     last = tokens.pop()
                     for piece in base:
                         tokens.append(Token(piece, last.start, o_end, sentence, clause))
+                    after_apostrophe = False
                     continue
-            for piece in self._expand(word):
+            after_apostrophe = False
+            for piece in expand(word):
                 tokens.append(Token(piece, o_start, o_end, sentence, clause))
         return tokens
+
+    def _expand_cached(self, word: str) -> tuple[str, ...]:
+        cached = self._expansions.get(word)
+        if cached is None:
+            cached = self._expand(word)
+            if len(self._expansions) > 200_000:
+                self._expansions.clear()
+            self._expansions[word] = cached
+        return cached
 
     def _expand(self, word: str) -> tuple[str, ...]:
         word = self._collapse_repeats(word)
