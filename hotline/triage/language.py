@@ -24,7 +24,7 @@ class LanguageGuesser:
         return frozenset(w for words in self._markers.values() for w in words)
 
     def guess(self, tokens: Sequence[Token]) -> str:
-        score = dict.fromkeys(self._markers, 0.0)
+        score: dict[str, float] = dict.fromkeys(self._markers, 0.0)
         weights = self._weights
         previous = ""
         for token in tokens:

@@ -102,7 +102,6 @@ class PhraseMatcher:
         texts = [t.text for t in tokens]
         found: list[Match] = []
         seen: set[tuple[str, int]] = set()
-        empty: list[Entry] = []
         last = len(texts) - 1
         exact_index, prefix_index = self._exact, self._prefix
         for i, text in enumerate(texts):
