@@ -11,6 +11,7 @@ import typer
 
 from hotline.core.config import ConfigError, Settings, load_settings
 from hotline.core.logging import configure_logging
+from hotline.triage.cli import triage_app
 
 app = typer.Typer(help="The 1503 hotline backend.", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -19,6 +20,7 @@ simulate_app = typer.Typer(help="Send requests exactly as Twilio would.", no_arg
 app.add_typer(db_app, name="db")
 app.add_typer(agents_app, name="agents")
 app.add_typer(simulate_app, name="simulate")
+app.add_typer(triage_app, name="triage")
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -210,17 +212,6 @@ def simulate_sms(
     typer.echo(response.text)
     if response.status_code >= 400:
         raise _fail(f"server answered {response.status_code}")
-
-
-def _mount_triage() -> None:
-    try:
-        from hotline.triage.cli import triage_app
-    except ImportError:  # pragma: no cover - only while the triage package is being built
-        return
-    app.add_typer(triage_app, name="triage")
-
-
-_mount_triage()
 
 
 def main() -> None:  # pragma: no cover

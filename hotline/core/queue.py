@@ -27,6 +27,9 @@ class Delivery:
 
 
 class Queue(Protocol):
+    #: False when the queue lives in this process and dies with it.
+    durable: bool
+
     async def publish(self, outbox_id: int) -> None: ...
 
     async def consume(self, consumer: str, count: int, block_seconds: float) -> list[Delivery]: ...
@@ -48,6 +51,8 @@ class InProcessQueue:
     If the process dies its queue dies with it; the outbox rows are still in the database
     and the sweeper of the next start publishes them again.
     """
+
+    durable = False
 
     def __init__(self) -> None:
         self._items: asyncio.Queue[int] = asyncio.Queue()
@@ -89,6 +94,8 @@ class InProcessQueue:
 
 class RedisStreamQueue:
     """Redis Streams with one consumer group: each id goes to one worker until it acks."""
+
+    durable = True
 
     def __init__(self, client: aioredis.Redis, stream: str = STREAM, group: str = GROUP) -> None:
         self.client = client

@@ -28,6 +28,7 @@ from hotline.intake.pipeline import Clock, Outcome, process_entry
 from hotline.models import OutboxEntry
 
 log = get_logger(__name__)
+SWEEP_BATCH = 500
 
 
 def _utcnow() -> datetime:
@@ -94,10 +95,14 @@ class Worker:
             await self.handle(delivery)
         return len(deliveries)
 
-    async def sweep(self) -> int:
-        """Publish again every unprocessed outbox row older than ``sweep_after_seconds``."""
+    async def sweep(self, *, before: datetime | None = None) -> int:
+        """Publish again every unprocessed outbox row older than ``sweep_after_seconds``.
+
+        ``before``: instead, every unprocessed row created and last published before that time
+        (a restarted embedded process, whose in-process queue died with the previous one).
+        """
         now = self.clock()
-        cutoff = now - timedelta(seconds=self.runtime.settings.sweep_after_seconds)
+        cutoff = before or now - timedelta(seconds=self.runtime.settings.sweep_after_seconds)
         async with unit_of_work(self.runtime.sessions) as session:
             rows = (
                 (
@@ -109,7 +114,7 @@ class Worker:
                             (OutboxEntry.published_at.is_(None)) | (OutboxEntry.published_at < cutoff),
                         )
                         .order_by(OutboxEntry.id)
-                        .limit(500)
+                        .limit(SWEEP_BATCH)
                         .with_for_update(skip_locked=True)
                     )
                 )
@@ -145,6 +150,13 @@ class Worker:
 
     async def run(self, stop: asyncio.Event) -> None:
         log.info("worker.started", consumer=self.name)
+        if not self.runtime.queue.durable:
+            try:
+                started = self.clock()
+                while await self.sweep(before=started) == SWEEP_BATCH:
+                    pass
+            except Exception as exc:
+                log.warning("worker.startup_sweep_failed", reason=type(exc).__name__)
         maintenance = asyncio.create_task(self._maintenance_loop(stop))
         try:
             while not stop.is_set():

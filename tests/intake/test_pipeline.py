@@ -108,3 +108,45 @@ async def test_the_sweeper_publishes_again_what_nobody_processed(
     assert await worker.sweep() == 1
     await drain(worker)
     assert await session.scalar(select(func.count()).select_from(Case)) == 1
+
+
+async def test_a_restarted_embedded_worker_picks_up_everything_left_unprocessed(
+    committed_runtime: Runtime,
+) -> None:
+    """With an in-process queue, a restart finds every unprocessed outbox row at once, however recent."""
+    import asyncio
+    import dataclasses
+
+    from hotline.core.queue import InProcessQueue
+    from hotline.intake import worker as worker_module
+    from tests.conftest import app_for
+
+    transport = httpx.ASGITransport(app=app_for(committed_runtime))
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        for n in range(5):
+            await send_sms(client, f"{URGENT} ({n})", sender=f"+23769000000{n}")
+    # The old queue died with its process; the periodic sweeper would wait an hour.
+    restarted = dataclasses.replace(
+        committed_runtime,
+        queue=InProcessQueue(),
+        settings=committed_runtime.settings.model_copy(update={"sweep_after_seconds": 3600}),
+    )
+
+    async def cases() -> int:
+        async with committed_runtime.sessions() as session:
+            return int(await session.scalar(select(func.count()).select_from(Case)) or 0)
+
+    original_batch = worker_module.SWEEP_BATCH
+    worker_module.SWEEP_BATCH = 2  # several start-up passes, each of which must move on
+    stop = asyncio.Event()
+    task = asyncio.create_task(Worker(restarted, block_seconds=0.1, maintenance_every=3600).run(stop))
+    try:
+        for _ in range(200):
+            if await cases() == 5:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await task
+        worker_module.SWEEP_BATCH = original_batch
+    assert await cases() == 5

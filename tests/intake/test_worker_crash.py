@@ -44,7 +44,9 @@ def start_worker(stream: str, tmp_path: Path, name: str) -> subprocess.Popen[byt
         "HOTLINE_LOG_JSON": "true",
     }
     with (tmp_path / f"{name}.log").open("wb") as log:  # the child keeps its own copy of the fd
-        return subprocess.Popen([sys.executable, "-m", "hotline.cli", "worker"], env=env, stdout=log, stderr=log)
+        return subprocess.Popen(
+            [sys.executable, "-m", "hotline.cli", "worker"], env=env, stdout=log, stderr=log
+        )
 
 
 async def wait_for(predicate, seconds: float, what: str) -> None:  # type: ignore[no-untyped-def]
