@@ -27,7 +27,7 @@ from hotline.intake.service import (
 
 log = get_logger(__name__)
 
-RECORDING = "contact.recording"
+AMENDED = "contact.amended"
 MAX_REFERENCE_ATTEMPTS = 5
 
 
@@ -68,53 +68,56 @@ async def publish(runtime: Runtime, outbox_id: int | None) -> None:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class Attached:
+class Amended:
     reference: str | None
     outbox_id: int | None
 
 
-async def attach_recording(
+async def amend_contact(
     runtime: Runtime,
     *,
     provider: str,
     provider_id: str,
-    recording_sid: str,
-    duration: int | None,
+    answers: dict[str, Any] | None = None,
+    text: str | None = None,
     spool_on_failure: bool = True,
-) -> Attached:
-    """Note that a call's message was recorded and let the pipeline look at the contact again.
+) -> Amended:
+    """Add what a caller said after the first delivery (a recording, a menu answer, a reply
+    in a dialogue) to their contact, and let the pipeline look at it again.
 
-    Idempotent: a repeated callback for the same RecordingSid enqueues nothing new. Only the
-    RecordingSid is kept (the recording is fetched through the API by it); never its URL.
+    ``answers`` are merged into the contact's answers; ``text`` is appended to its body.
+    Idempotent: a provider retry that brings nothing new enqueues nothing. Returns the
+    reference to tell the caller and the outbox id to publish (None when nothing changed).
     """
+    answers = answers or {}
     try:
         async with unit_of_work(runtime.sessions) as session:
             contact = await find_contact(session, provider, provider_id)
             if contact is None:
-                log.warning("intake.recording_for_unknown_call", provider=provider)
-                return Attached(reference=None, outbox_id=None)
-            if contact.answers.get("recording_sid") == recording_sid:
-                return Attached(reference=contact.reference, outbox_id=None)
-            contact.answers = {
-                **contact.answers,
-                "recording_sid": recording_sid,
-                "recording_seconds": duration,
-            }
-            return Attached(reference=contact.reference, outbox_id=await enqueue_update(session, contact.id))
+                log.warning("intake.amend_unknown_contact", provider=provider)
+                return Amended(reference=None, outbox_id=None)
+            merged = {**contact.answers, **answers}
+            body = contact.body or ""
+            new_body = f"{body}\n{text}".strip() if text and not body.endswith(text) else body
+            if merged == contact.answers and new_body == body:
+                return Amended(reference=contact.reference, outbox_id=None)
+            contact.answers = merged
+            contact.body = new_body or None
+            return Amended(reference=contact.reference, outbox_id=await enqueue_update(session, contact.id))
     except Exception as exc:
         if not spool_on_failure:
             raise
         log.error("intake.spooled", reason=type(exc).__name__, provider=provider)
         await runtime.spool.append(
             {
-                "kind": RECORDING,
+                "kind": AMENDED,
                 "provider": provider,
                 "provider_id": provider_id,
-                "recording_sid": recording_sid,
-                "duration": duration,
+                "answers": answers,
+                "text": text,
             }
         )
-        return Attached(reference=runtime.spool.reference_for(provider, provider_id), outbox_id=None)
+        return Amended(reference=runtime.spool.reference_for(provider, provider_id), outbox_id=None)
 
 
 async def feed_spooled(runtime: Runtime, data: dict[str, Any]) -> None:
@@ -125,17 +128,17 @@ async def feed_spooled(runtime: Runtime, data: dict[str, Any]) -> None:
         recorded = await _commit(runtime, incoming)
         runtime.metrics.spool_replayed.inc()
         await publish(runtime, recorded.outbox_id)
-    elif kind == RECORDING:
-        attached = await attach_recording(
+    elif kind == AMENDED:
+        amended = await amend_contact(
             runtime,
             provider=data["provider"],
             provider_id=data["provider_id"],
-            recording_sid=data["recording_sid"],
-            duration=data.get("duration"),
+            answers=data.get("answers") or {},
+            text=data.get("text"),
             spool_on_failure=False,
         )
         runtime.metrics.spool_replayed.inc()
-        await publish(runtime, attached.outbox_id)
+        await publish(runtime, amended.outbox_id)
     else:
         log.error("spool.unknown_kind", kind=str(kind)[:32])
 

@@ -14,7 +14,7 @@ from hotline.core.db import unit_of_work
 from hotline.core.http import RuntimeDep, Stopwatch
 from hotline.core.logging import get_logger
 from hotline.core.twilio import TwilioForm, field
-from hotline.intake.gateway import accept, attach_recording, publish
+from hotline.intake.gateway import accept, amend_contact, publish
 from hotline.intake.identity import caller_ref_for
 from hotline.intake.service import IncomingContact, set_provider_status
 
@@ -109,15 +109,18 @@ async def recording(form: TwilioForm, runtime: RuntimeDep, background: Backgroun
     reference = None
     if sid and recording_sid:
         duration_text = field(form, "RecordingDuration", limit=8)
-        attached = await attach_recording(
+        # Only the RecordingSid is kept (the recording is fetched through the API by it), never its URL.
+        amended = await amend_contact(
             runtime,
             provider=PROVIDER,
             provider_id=sid,
-            recording_sid=recording_sid,
-            duration=int(duration_text) if duration_text.isdigit() else None,
+            answers={
+                "recording_sid": recording_sid,
+                "recording_seconds": int(duration_text) if duration_text.isdigit() else None,
+            },
         )
-        reference = attached.reference
-        background.add_task(publish, runtime, attached.outbox_id)
+        reference = amended.reference
+        background.add_task(publish, runtime, amended.outbox_id)
     runtime.metrics.webhooks.labels(
         route="voice.recording", outcome="stored" if reference else "unmatched"
     ).inc()
