@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     twilio_account_sid: str = "AC00000000000000000000000000000000"
     twilio_auth_token: SecretStr = SecretStr(DEV_PLACEHOLDER)
     twilio_api_url: str = "https://api.twilio.com"
+    # The number (or alphanumeric sender id) our SMS and calls come from.
+    twilio_from_number: str = "+2371503"
     secret_key: SecretStr = SecretStr(DEV_PLACEHOLDER)
     caller_pepper: SecretStr = SecretStr(DEV_PLACEHOLDER)
     data_keys: SecretStr = SecretStr("")
@@ -66,6 +68,12 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.env is Env.production
+
+    @property
+    def sends_for_real(self) -> bool:
+        """Real SMS and calls only with real credentials and never in a training room."""
+        token = self.twilio_auth_token.get_secret_value()
+        return not self.training and token.strip().lower() not in _PLACEHOLDERS
 
     @property
     def is_sqlite(self) -> bool:

@@ -14,19 +14,9 @@ from hotline.core.config import Settings
 from hotline.core.db import SessionFactory, create_engine, create_session_factory
 from hotline.core.metrics import Metrics
 from hotline.core.queue import InProcessQueue, Queue, RedisStreamQueue
+from hotline.core.telephony import InMemoryTelephony, Telephony, TwilioTelephony
 from hotline.intake.spool import Spool
-
-
-def _assess(text: str, channel: str, answers: Mapping[str, object]) -> AssessmentLike:
-    from hotline.triage import assess
-
-    return assess(text, channel, answers)
-
-
-def _triage_version() -> str:
-    from hotline.triage import TRIAGE_VERSION
-
-    return TRIAGE_VERSION
+from hotline.triage import TRIAGE_VERSION, assess
 
 
 @dataclass
@@ -37,17 +27,18 @@ class Runtime:
     queue: Queue
     spool: Spool
     metrics: Metrics = field(default_factory=Metrics)
+    telephony: Telephony = field(default_factory=InMemoryTelephony)
 
     @cached_property
     def validator(self) -> RequestValidator:
         return RequestValidator(self.settings.twilio_auth_token.get_secret_value())
 
     def assess(self, text: str, channel: str, answers: Mapping[str, object]) -> AssessmentLike:
-        return _assess(text, channel, answers)
+        return assess(text, channel, answers)
 
-    @cached_property
+    @property
     def triage_version(self) -> str:
-        return _triage_version()
+        return TRIAGE_VERSION
 
     @property
     def pepper(self) -> str:
@@ -55,6 +46,7 @@ class Runtime:
 
     async def close(self) -> None:
         await self.queue.close()
+        await self.telephony.close()
         await self.engine.dispose()
 
 
@@ -62,6 +54,17 @@ def build_queue(settings: Settings) -> Queue:
     if settings.redis_url:
         return RedisStreamQueue.from_url(settings.redis_url, stream=settings.queue_stream)
     return InProcessQueue()
+
+
+def build_telephony(settings: Settings) -> Telephony:
+    if not settings.sends_for_real:
+        return InMemoryTelephony()
+    return TwilioTelephony(
+        account_sid=settings.twilio_account_sid,
+        auth_token=settings.twilio_auth_token.get_secret_value(),
+        api_url=settings.twilio_api_url,
+        from_number=settings.twilio_from_number,
+    )
 
 
 def build_runtime(settings: Settings, *, queue: Queue | None = None) -> Runtime:
@@ -72,4 +75,5 @@ def build_runtime(settings: Settings, *, queue: Queue | None = None) -> Runtime:
         sessions=create_session_factory(engine),
         queue=queue if queue is not None else build_queue(settings),
         spool=Spool(settings.spool_dir),
+        telephony=build_telephony(settings),
     )
