@@ -33,6 +33,7 @@ from hotline.core.runtime import Runtime
 from hotline.intake.spool import Spool
 from hotline.main import create_app
 from hotline.models import Base
+
 from tests.fixtures.env import (
     AUTH_TOKEN,
     BACKENDS,
@@ -79,6 +80,9 @@ def make_settings(database_url: str, tmp: Path, **overrides: object) -> Settings
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
+
+
+pytest_plugins = ["tests.fixtures.fake_twilio"]
 
 
 @dataclass

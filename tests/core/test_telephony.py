@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hotline.core.telephony import InMemoryTelephony, TelephonyError, TwilioTelephony
-from tests.fixtures.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, fake_twilio  # noqa: F401
+from tests.fixtures.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 
 FROM = "+237222000000"
 
