@@ -33,7 +33,6 @@ from hotline.core.runtime import Runtime
 from hotline.intake.spool import Spool
 from hotline.main import create_app
 from hotline.models import Base
-
 from tests.fixtures.env import (
     AUTH_TOKEN,
     BACKENDS,
