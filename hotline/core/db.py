@@ -17,6 +17,8 @@ from sqlalchemy.pool import NullPool
 from hotline.core.config import Settings
 
 SessionFactory = async_sessionmaker[AsyncSession]
+POOL_SIZE = 32
+POOL_OVERFLOW = 8
 
 
 def create_engine(settings: Settings, *, pooled: bool = True, **kwargs: Any) -> AsyncEngine:
@@ -37,8 +39,11 @@ def create_engine(settings: Settings, *, pooled: bool = True, **kwargs: Any) -> 
         return engine
     connect_args = {"timeout": settings.db_connect_timeout_seconds, "command_timeout": 10}
     if pooled:
-        kwargs.setdefault("pool_size", 10)
-        kwargs.setdefault("max_overflow", 10)
+        # Enough pooled connections for the webhooks' concurrency: an overflow connection is
+        # closed when returned, and opening one costs PostgreSQL a backend and re-prepared
+        # statements, over and over under load.
+        kwargs.setdefault("pool_size", POOL_SIZE)
+        kwargs.setdefault("max_overflow", POOL_OVERFLOW)
         kwargs.setdefault("pool_timeout", settings.db_connect_timeout_seconds)
     return create_async_engine(url, hide_parameters=True, connect_args=connect_args, **kwargs)
 
