@@ -36,6 +36,7 @@ from hotline.models import Base
 from tests.fixtures.env import (
     AUTH_TOKEN,
     BACKENDS,
+    DATA_KEYS,
     PG_ADMIN_DSN,
     PG_DATABASE,
     PG_URL,
@@ -73,6 +74,7 @@ def make_settings(database_url: str, tmp: Path, **overrides: object) -> Settings
         "twilio_auth_token": AUTH_TOKEN,
         "secret_key": "test-secret-key-0123456789abcdef",
         "caller_pepper": "test-pepper-0123456789abcdef",
+        "data_keys": DATA_KEYS,
         "spool_dir": tmp / "spool",
         "sweep_after_seconds": 0.0,
         "reclaim_after_seconds": 0.2,

@@ -44,7 +44,12 @@ class Settings(BaseSettings):
     twilio_from_number: str = "+2371503"
     secret_key: SecretStr = SecretStr(DEV_PLACEHOLDER)
     caller_pepper: SecretStr = SecretStr(DEV_PLACEHOLDER)
+    # ``id:base64key,...``, newest first (hotline.core.crypto). Empty in development only:
+    # a key is then derived from SECRET_KEY.
     data_keys: SecretStr = SecretStr("")
+    # Peppers retired by a rotation, comma-separated, newest first: only `hotline privacy
+    # export|erase` use them, to find what was filed under a caller's old caller_ref.
+    caller_pepper_previous: SecretStr = SecretStr("")
     spool_dir: Path = Path("./var/spool")
     training: bool = False
 
@@ -57,6 +62,12 @@ class Settings(BaseSettings):
     reclaim_after_seconds: float = 60.0
     db_connect_timeout_seconds: float = 3.0
     log_json: bool | None = None
+
+    # Retention, in days after a case closes (docs/privacy.md). Statistics never need these.
+    retention_body_days: int = Field(default=365, ge=0)
+    retention_recording_days: int = Field(default=90, ge=0)
+    retention_callback_days: int = Field(default=0, ge=0)
+    retention_every_hours: float = Field(default=24.0, gt=0)
 
     @model_validator(mode="after")
     def _normalise(self) -> Self:
@@ -89,6 +100,7 @@ class Settings(BaseSettings):
             value = getattr(self, name).get_secret_value()
             if value.strip().lower() in _PLACEHOLDERS or len(value) < MIN_SECRET_LENGTH:
                 problems.append(f"HOTLINE_{name.upper()} is missing or a placeholder")
+        problems.extend(self._data_key_problems())
         if not self.public_base_url.startswith("https://"):
             problems.append("HOTLINE_PUBLIC_BASE_URL must be the https:// address Twilio calls")
         if problems:
@@ -98,6 +110,18 @@ class Settings(BaseSettings):
         elif self.redis_url is None:
             warnings.append("production without HOTLINE_REDIS_URL: the queue lives in this process only")
         return warnings
+
+    def _data_key_problems(self) -> list[str]:
+        from hotline.core.crypto import Keyring, KeyringError
+
+        spec = self.data_keys.get_secret_value()
+        if not spec.strip():
+            return ["HOTLINE_DATA_KEYS is missing (personal data would be sealed with a derived key)"]
+        try:
+            Keyring.parse(spec)
+        except KeyringError as exc:
+            return [str(exc)]
+        return []
 
     @property
     def sqlite_path(self) -> Path | None:

@@ -11,6 +11,7 @@ from twilio.request_validator import RequestValidator
 
 from hotline.cases.service import AssessmentLike
 from hotline.core.config import Settings
+from hotline.core.crypto import Keyring, build_keyring
 from hotline.core.db import SessionFactory, create_engine, create_session_factory
 from hotline.core.metrics import Metrics
 from hotline.core.queue import InProcessQueue, Queue, RedisStreamQueue
@@ -39,6 +40,10 @@ class Runtime:
     @property
     def triage_version(self) -> str:
         return TRIAGE_VERSION
+
+    @cached_property
+    def keyring(self) -> Keyring:
+        return build_keyring(self.settings)
 
     @property
     def pepper(self) -> str:
@@ -69,7 +74,7 @@ def build_telephony(settings: Settings) -> Telephony:
 
 def build_runtime(settings: Settings, *, queue: Queue | None = None) -> Runtime:
     engine = create_engine(settings)
-    return Runtime(
+    runtime = Runtime(
         settings=settings,
         engine=engine,
         sessions=create_session_factory(engine),
@@ -77,3 +82,5 @@ def build_runtime(settings: Settings, *, queue: Queue | None = None) -> Runtime:
         spool=Spool(settings.spool_dir),
         telephony=build_telephony(settings),
     )
+    runtime.keyring  # noqa: B018 - a bad HOTLINE_DATA_KEYS stops start-up here, not at the first text
+    return runtime

@@ -4,17 +4,22 @@ A handler calls :func:`accept` before it answers the provider; the contact is co
 the database, or, when the database cannot be reached, fsync'd to the spool. Publishing to
 the queue happens after the answer (:func:`publish`); if it fails the sweeper publishes the
 outbox row later, so a Redis outage delays a report but never loses it.
+
+A spooled line is sealed as a whole with the data keys (``{"sealed": "<key id>:..."}``):
+the spool directory on its own reveals no more than the database does.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
 from hotline.cases.reference import new_reference
 from hotline.core.db import unit_of_work
 from hotline.core.logging import get_logger
 from hotline.core.runtime import Runtime
+from hotline.intake.identity import to_e164
 from hotline.intake.service import (
     RECEIVED,
     IncomingContact,
@@ -23,6 +28,15 @@ from hotline.intake.service import (
     enqueue_update,
     find_contact,
     record,
+)
+from hotline.privacy.sealed import (
+    SPOOL,
+    contact_answers,
+    contact_body,
+    contact_callback_number,
+    set_contact_answers,
+    set_contact_body,
+    set_contact_callback_number,
 )
 
 log = get_logger(__name__)
@@ -41,7 +55,7 @@ async def accept(runtime: Runtime, incoming: IncomingContact) -> Recorded:
         return await _commit(runtime, incoming)
     except Exception as exc:  # the database is away or broken: the spool takes the report
         log.error("intake.spooled", reason=type(exc).__name__, provider=incoming.provider)
-        await runtime.spool.append(incoming.to_spool())
+        await _spool(runtime, incoming.to_spool())
         runtime.spool.remember(incoming.provider, incoming.provider_id, incoming.reference)
         return Recorded(
             contact_id=None, reference=incoming.reference, outbox_id=None, created=True, spooled=True
@@ -52,7 +66,7 @@ async def _commit(runtime: Runtime, incoming: IncomingContact) -> Recorded:
     for _ in range(MAX_REFERENCE_ATTEMPTS):
         try:
             async with unit_of_work(runtime.sessions) as session:
-                return await record(session, incoming)
+                return await record(session, incoming, runtime.keyring)
         except ReferenceTaken:
             incoming = dataclasses.replace(incoming, reference=new_reference())
     raise RuntimeError("no free case reference after several attempts")
@@ -80,48 +94,73 @@ async def amend_contact(
     provider_id: str,
     answers: dict[str, Any] | None = None,
     text: str | None = None,
+    callback_number: str | None = None,
     spool_on_failure: bool = True,
 ) -> Amended:
     """Add what a caller said after the first delivery (a recording, a menu answer, a reply
     in a dialogue) to their contact, and let the pipeline look at it again.
 
-    ``answers`` are merged into the contact's answers; ``text`` is appended to its body.
+    ``answers`` are merged into the contact's answers; ``text`` is appended to its body;
+    ``callback_number`` is given only when the caller agreed to be called back, and is kept
+    sealed until the case closes (retention deletes it then).
     Idempotent: a provider retry that brings nothing new enqueues nothing. Returns the
     reference to tell the caller and the outbox id to publish (None when nothing changed).
     """
     answers = answers or {}
+    e164 = to_e164(callback_number, runtime.settings.default_region) if callback_number else None
+    keyring = runtime.keyring
     try:
         async with unit_of_work(runtime.sessions) as session:
             contact = await find_contact(session, provider, provider_id)
             if contact is None:
                 log.warning("intake.amend_unknown_contact", provider=provider)
                 return Amended(reference=None, outbox_id=None)
-            merged = {**contact.answers, **answers}
-            body = contact.body or ""
+            if e164 is not None and contact_callback_number(keyring, contact) != e164:
+                set_contact_callback_number(keyring, contact, e164)
+            old_answers = contact_answers(keyring, contact)
+            merged = {**old_answers, **answers}
+            body = contact_body(keyring, contact) or ""
             new_body = f"{body}\n{text}".strip() if text and not body.endswith(text) else body
-            if merged == contact.answers and new_body == body:
+            if merged == old_answers and new_body == body:
                 return Amended(reference=contact.reference, outbox_id=None)
-            contact.answers = merged
-            contact.body = new_body or None
+            set_contact_answers(keyring, contact, merged)
+            set_contact_body(keyring, contact, new_body or None)
             return Amended(reference=contact.reference, outbox_id=await enqueue_update(session, contact.id))
     except Exception as exc:
         if not spool_on_failure:
             raise
         log.error("intake.spooled", reason=type(exc).__name__, provider=provider)
-        await runtime.spool.append(
+        await _spool(
+            runtime,
             {
                 "kind": AMENDED,
                 "provider": provider,
                 "provider_id": provider_id,
                 "answers": answers,
                 "text": text,
-            }
+                "callback_number": e164,
+            },
         )
         return Amended(reference=runtime.spool.reference_for(provider, provider_id), outbox_id=None)
 
 
+async def _spool(runtime: Runtime, record: dict[str, Any]) -> None:
+    plain = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+    await runtime.spool.append({"sealed": runtime.keyring.seal(plain, SPOOL)})
+
+
+def _unsealed(runtime: Runtime, data: dict[str, Any]) -> dict[str, Any]:
+    if "sealed" not in data:
+        return data  # a line spooled before spool lines were sealed
+    record = json.loads(runtime.keyring.open(str(data["sealed"]), SPOOL))
+    if not isinstance(record, dict):
+        raise ValueError("a sealed spool line is not a record")
+    return record
+
+
 async def feed_spooled(runtime: Runtime, data: dict[str, Any]) -> None:
     """Write one spooled record into the database, then publish its work."""
+    data = _unsealed(runtime, data)
     kind = data.get("kind", RECEIVED)
     if kind == RECEIVED:
         incoming = IncomingContact.from_spool(data)
@@ -135,6 +174,7 @@ async def feed_spooled(runtime: Runtime, data: dict[str, Any]) -> None:
             provider_id=data["provider_id"],
             answers=data.get("answers") or {},
             text=data.get("text"),
+            callback_number=data.get("callback_number"),
             spool_on_failure=False,
         )
         runtime.metrics.spool_replayed.inc()

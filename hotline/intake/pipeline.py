@@ -18,8 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hotline.audit import service as audit
 from hotline.cases import service as cases
 from hotline.cases.service import AssessmentLike
+from hotline.core.crypto import Keyring
 from hotline.intake.service import RECEIVED
 from hotline.models import Case, Contact, OutboxEntry
+from hotline.privacy.sealed import contact_answers, contact_body
 
 Assess = Callable[[str, str, Mapping[str, object]], AssessmentLike]
 Clock = Callable[[], datetime]
@@ -41,6 +43,7 @@ async def process_entry(
     *,
     assess: Assess,
     triage_version: str,
+    keyring: Keyring,
     clock: Clock = _utcnow,
 ) -> Outcome:
     entry = (
@@ -54,7 +57,10 @@ async def process_entry(
     contact = (
         await session.execute(select(Contact).where(Contact.id == entry.contact_id).with_for_update())
     ).scalar_one()
-    assessment = assess(contact.body or "", contact.channel, contact.answers or {})
+    # Opened here, for triage only: the plaintext never leaves this function.
+    assessment = assess(
+        contact_body(keyring, contact) or "", contact.channel, contact_answers(keyring, contact)
+    )
     actor = f"caller:{contact.caller_ref}"
 
     events: list[tuple[str, str, dict[str, audit.DetailValue]]]

@@ -4,6 +4,9 @@ Exactly-once rests on the database, not on a check-then-insert: the contact inse
 ``ON CONFLICT (provider, provider_id) DO NOTHING``, so five concurrent deliveries of one
 MessageSid race on the unique index and four of them find the first one's row. Each
 answer is built from the stored row, so all five callers of the webhook get the same reply.
+
+What the caller said is sealed before it reaches a statement (:mod:`hotline.privacy.sealed`);
+the plaintext lives only in this process's memory.
 """
 
 from __future__ import annotations
@@ -19,8 +22,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hotline.cases.reference import new_reference
+from hotline.core.crypto import Keyring
 from hotline.models import Contact, OutboxEntry
 from hotline.models.base import UtcDateTime
+from hotline.privacy.sealed import CONTACT_ANSWERS, CONTACT_BODY
 
 RECEIVED = "contact.received"
 UPDATED = "contact.updated"
@@ -92,8 +97,8 @@ _CONTACT_COLUMNS = (
     "channel",
     "caller_ref",
     "reference",
-    "body",
-    "answers",
+    "body_enc",
+    "answers_enc",
     "received_at",
     "training",
 )
@@ -140,7 +145,7 @@ _SQLITE_OUTBOX = (
 )
 
 
-async def record(session: AsyncSession, incoming: IncomingContact) -> Recorded:
+async def record(session: AsyncSession, incoming: IncomingContact, keyring: Keyring) -> Recorded:
     """Insert the contact and its outbox row; never commit (the caller owns the transaction).
 
     This is the hot path of every webhook, so it runs prebuilt Core statements, not the ORM:
@@ -155,8 +160,8 @@ async def record(session: AsyncSession, incoming: IncomingContact) -> Recorded:
         "channel": incoming.channel,
         "caller_ref": incoming.caller_ref,
         "reference": incoming.reference,
-        "body": incoming.body,
-        "answers": incoming.answers,
+        "body_enc": keyring.seal_optional(incoming.body, CONTACT_BODY.at(contact_id)),
+        "answers_enc": keyring.seal_json(incoming.answers, CONTACT_ANSWERS.at(contact_id)),
         "received_at": incoming.received_at,
         "training": incoming.training,
     }

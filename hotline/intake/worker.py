@@ -66,6 +66,7 @@ class Worker:
                     delivery.outbox_id,
                     assess=self.runtime.assess,
                     triage_version=self.runtime.triage_version,
+                    keyring=self.runtime.keyring,
                     clock=self.clock,
                 )
         except Exception as exc:

@@ -32,6 +32,10 @@ class Case(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     training: Mapped[bool] = mapped_column(default=False)
+    # Retention counts from here (docs/privacy.md); set by whoever closes the case.
+    closed_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
+    # When what the caller said was purged or erased; the assessment (and statistics) remain.
+    purged_at: Mapped[datetime | None] = mapped_column(default=None)
 
     # The machine's assessment (nullable until triage has run).
     category: Mapped[str | None] = mapped_column(String(32), default=None)

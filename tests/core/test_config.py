@@ -15,6 +15,7 @@ def production(**overrides: object) -> Settings:
         "twilio_auth_token": STRONG,
         "secret_key": STRONG,
         "caller_pepper": STRONG,
+        "data_keys": "k1:" + "A" * 43 + "=",
         "public_base_url": "https://1503.example.cm",
         "database_url": "postgresql+asyncpg://hotline@db/hotline",
         "redis_url": "redis://cache:6379/0",

@@ -14,6 +14,7 @@ from hotline.intake.service import IncomingContact
 from hotline.intake.spool import Spool
 from hotline.intake.worker import Worker
 from hotline.models import Case, Contact, OutboxEntry
+from hotline.privacy.sealed import contact_answers, contact_body
 
 
 def incoming(sid: str = "CA" + "1" * 32) -> IncomingContact:
@@ -51,8 +52,8 @@ async def test_answers_are_merged_text_appended_and_a_retry_is_a_no_op(runtime: 
     assert more.outbox_id is not None
     async with runtime.sessions() as session:
         contact = (await session.execute(select(Contact))).scalar_one()
-        assert contact.answers == {"menu": "trafficking", "child": "yes"}
-        assert contact.body == "ma fille"
+        assert contact_answers(runtime.keyring, contact) == {"menu": "trafficking", "child": "yes"}
+        assert contact_body(runtime.keyring, contact) == "ma fille"
         assert await session.scalar(select(func.count()).select_from(OutboxEntry)) == 3
 
 
@@ -98,4 +99,5 @@ async def test_an_amendment_during_a_database_outage_is_spooled_and_replayed(
     assert spool.depth() == 1
     assert await replay_spool(dataclasses.replace(runtime, spool=spool)) == 1
     async with runtime.sessions() as session:
-        assert (await session.execute(select(Contact.answers))).scalar_one() == {"child": "yes"}
+        contact = (await session.execute(select(Contact))).scalar_one()
+        assert contact_answers(runtime.keyring, contact) == {"child": "yes"}

@@ -19,6 +19,7 @@ from hotline.intake.gateway import replay_spool
 from hotline.intake.spool import Spool
 from hotline.intake.worker import Worker
 from hotline.models import Case, Contact
+from hotline.privacy.sealed import contact_body
 from tests.conftest import app_for
 from tests.fixtures.env import AUTH_TOKEN, PUBLIC_BASE_URL
 from tests.fixtures.twilio import ACCOUNT_SID, post_signed, sms_form
@@ -97,7 +98,7 @@ async def test_postgres_down_at_webhook_time_the_caller_is_answered_and_the_spoo
     async with runtime.sessions() as session:
         contact = (await session.execute(select(Contact))).scalar_one()
     assert f"Ref {contact.reference}" in first.text
-    assert contact.body == BODY
+    assert contact_body(runtime.keyring, contact) == BODY
 
     await drain(Worker(up, block_seconds=0.2))
     async with runtime.sessions() as session:

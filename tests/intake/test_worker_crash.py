@@ -25,7 +25,15 @@ from hotline.core.queue import RedisStreamQueue
 from hotline.core.runtime import Runtime
 from hotline.models import AuditEntry, Case
 from tests.conftest import app_for
-from tests.fixtures.env import AUTH_TOKEN, PG_ADMIN_DSN, PG_DATABASE, PG_URL, PUBLIC_BASE_URL, REDIS_URL
+from tests.fixtures.env import (
+    AUTH_TOKEN,
+    DATA_KEYS,
+    PG_ADMIN_DSN,
+    PG_DATABASE,
+    PG_URL,
+    PUBLIC_BASE_URL,
+    REDIS_URL,
+)
 from tests.fixtures.twilio import ACCOUNT_SID, post_signed, sms_form
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
@@ -41,6 +49,7 @@ def start_worker(stream: str, tmp_path: Path, name: str) -> subprocess.Popen[byt
         "HOTLINE_SWEEP_AFTER_SECONDS": "3600",
         "HOTLINE_SPOOL_DIR": str(tmp_path / f"spool-{name}"),
         "HOTLINE_CALLER_PEPPER": "test-pepper-0123456789abcdef",
+        "HOTLINE_DATA_KEYS": DATA_KEYS,
         "HOTLINE_LOG_JSON": "true",
     }
     with (tmp_path / f"{name}.log").open("wb") as log:  # the child keeps its own copy of the fd

@@ -8,7 +8,9 @@ import httpx
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hotline.core.runtime import Runtime
 from hotline.models import Contact, OutboxEntry
+from hotline.privacy.sealed import contact_answers
 from tests.fixtures.env import AUTH_TOKEN, PUBLIC_BASE_URL
 from tests.fixtures.twilio import ACCOUNT_SID, call_form, post_signed
 
@@ -37,7 +39,7 @@ async def test_an_incoming_call_is_stored_at_once_and_greeted_in_french_and_engl
 
 
 async def test_the_recording_callback_reads_the_reference_back_digit_by_digit_twice(
-    client: httpx.AsyncClient, session: AsyncSession
+    client: httpx.AsyncClient, session: AsyncSession, runtime: Runtime
 ) -> None:
     form = call_form(caller="+237690000001", account_sid=ACCOUNT_SID)
     await post(client, "/twilio/voice/incoming", form)
@@ -54,8 +56,9 @@ async def test_the_recording_callback_reads_the_reference_back_digit_by_digit_tw
     spoken = ", ".join(contact.reference)
     assert response.text.count(spoken) >= 2
     assert ET.fromstring(response.text).find("Hangup") is not None
-    assert contact.answers["recording_sid"] == recording["RecordingSid"]
-    assert "RecordingUrl" not in str(contact.answers) and "api.twilio.com" not in str(contact.answers)
+    answers = contact_answers(runtime.keyring, contact)
+    assert answers["recording_sid"] == recording["RecordingSid"]
+    assert "RecordingUrl" not in str(answers) and "api.twilio.com" not in str(answers)
     # The pipeline looks at the contact again now that there is a message.
     assert await session.scalar(select(func.count()).select_from(OutboxEntry)) == 2
 

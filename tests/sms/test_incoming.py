@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hotline.cases.reference import is_valid
 from hotline.core.runtime import Runtime
 from hotline.models import Contact, OutboxEntry
+from hotline.privacy.sealed import contact_body
 from tests.fixtures.env import AUTH_TOKEN, PUBLIC_BASE_URL
 from tests.fixtures.twilio import ACCOUNT_SID, post_signed, sms_form
 
@@ -24,7 +25,7 @@ async def count(session: AsyncSession, model: type[Contact] | type[OutboxEntry])
 
 
 async def test_signed_sms_is_stored_with_an_outbox_row_and_answered_with_a_reference(
-    client: httpx.AsyncClient, session: AsyncSession
+    client: httpx.AsyncClient, session: AsyncSession, runtime: Runtime
 ) -> None:
     form = sms_form(
         sender="+237 6 90 00 00 01", body="Ma sœur est enfermée à Douala", account_sid=ACCOUNT_SID
@@ -36,7 +37,7 @@ async def test_signed_sms_is_stored_with_an_outbox_row_and_answered_with_a_refer
     contact = (await session.execute(select(Contact))).scalar_one()
     assert contact.provider_id == form["MessageSid"]
     assert contact.channel == "sms"
-    assert contact.body == "Ma sœur est enfermée à Douala"
+    assert contact_body(runtime.keyring, contact) == "Ma sœur est enfermée à Douala"
     assert is_valid(contact.reference)
     assert f"Ref {contact.reference}" in response.text
     assert await count(session, OutboxEntry) == 1
@@ -132,7 +133,7 @@ async def test_a_signed_request_without_message_sid_gets_a_clear_400(
 
 
 async def test_broken_unicode_and_sql_looking_text_are_stored_verbatim_not_refused(
-    client: httpx.AsyncClient, session: AsyncSession
+    client: httpx.AsyncClient, session: AsyncSession, runtime: Runtime
 ) -> None:
     body = "'; DROP TABLE contacts; -- \udcff ok \x00 fin"
     form = sms_form(sender="+237690000001", body=body, account_sid=ACCOUNT_SID)
@@ -140,9 +141,10 @@ async def test_broken_unicode_and_sql_looking_text_are_stored_verbatim_not_refus
     response = await send(client, signature_form)
     assert response.status_code == 200
     contact = (await session.execute(select(Contact))).scalar_one()
-    assert contact.body is not None
-    assert "DROP TABLE contacts" in contact.body
-    assert "\x00" not in contact.body
+    stored = contact_body(runtime.keyring, contact)
+    assert stored is not None
+    assert "DROP TABLE contacts" in stored
+    assert "\x00" not in stored
     assert await count(session, Contact) == 1
 
 
