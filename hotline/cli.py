@@ -11,6 +11,7 @@ import typer
 
 from hotline.core.config import ConfigError, Settings, load_settings
 from hotline.core.logging import configure_logging
+from hotline.routing.cli import roster_app
 from hotline.triage.cli import triage_app
 
 app = typer.Typer(help="The 1503 hotline backend.", no_args_is_help=True, add_completion=False)
@@ -21,6 +22,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(agents_app, name="agents")
 app.add_typer(simulate_app, name="simulate")
 app.add_typer(triage_app, name="triage")
+app.add_typer(roster_app, name="roster")
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -114,6 +116,9 @@ def agents_create(
         list[str] | None, typer.Option(help="A region the account covers; repeat for more.")
     ] = None,
     name: Annotated[str, typer.Option(help="Display name.")] = "",
+    phone: Annotated[
+        str | None, typer.Option(help="For SMS and call notifications; stored sealed, never shown.")
+    ] = None,
 ) -> None:
     """Create an account."""
     from hotline.agents.service import AccountError, create_agent
@@ -138,13 +143,25 @@ def agents_create(
                     regions=region or (),
                     display_name=name,
                 )
+                if phone is not None:
+                    from hotline.core.crypto import build_keyring
+                    from hotline.routing.reach import set_reach
+
+                    await set_reach(
+                        session,
+                        keyring=build_keyring(settings),
+                        pepper=settings.caller_pepper.get_secret_value(),
+                        agent=agent,
+                        phone=phone,
+                        default_region=settings.default_region,
+                    )
                 return str(agent.id)
         finally:
             await engine.dispose()
 
     try:
         agent_id = asyncio.run(main())
-    except AccountError as exc:
+    except (AccountError, ValueError) as exc:
         raise _fail(str(exc)) from None
     typer.echo(f"created {role_value.value} {username} ({agent_id})")
 
@@ -212,6 +229,34 @@ def simulate_sms(
     typer.echo(response.text)
     if response.status_code >= 400:
         raise _fail(f"server answered {response.status_code}")
+
+
+@simulate_app.command("call")
+def simulate_call(
+    url: Annotated[
+        str | None, typer.Option(help="The running server (default HOTLINE_PUBLIC_BASE_URL).")
+    ] = None,
+    caller: Annotated[str, typer.Option("--from", help="The number the call comes from.")] = "+237690000000",
+) -> None:
+    """A terminal phone that follows the voice menu: prompts on screen, keys from the keyboard."""
+    from hotline.ivr.training import run_training_call
+
+    settings = _settings()
+    target = url or settings.public_base_url
+    try:
+        run_training_call(
+            base_url=target,
+            public_base_url=target,
+            auth_token=settings.twilio_auth_token.get_secret_value(),
+            account_sid=settings.twilio_account_sid,
+            number=caller,
+            ask=input,
+            say=typer.echo,
+        )
+    except AssertionError as exc:
+        raise _fail(f"the line answered something a phone cannot follow: {exc}") from None
+    except Exception as exc:
+        raise _fail(f"could not reach {target}: {type(exc).__name__}") from None
 
 
 def main() -> None:  # pragma: no cover

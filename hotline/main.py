@@ -18,7 +18,11 @@ from hotline.intake.gateway import replay_spool
 from hotline.intake.worker import Worker
 from hotline.ivr.router import router as voice_router
 from hotline.ops.router import router as ops_router
+from hotline.routing.router import router as notify_router
 from hotline.sms.router import router as sms_router
+from hotline.sms.templates import default_templates
+from hotline.ussd.menu import default_screens
+from hotline.ussd.router import router as ussd_router
 
 log = get_logger(__name__)
 SPOOL_REPLAY_EVERY = 5.0
@@ -35,6 +39,7 @@ def create_app(
     settings = settings or (runtime.settings if runtime else load_settings())
     for warning in settings.check_production():
         log.warning("config.warning", detail=warning)
+    default_templates(), default_screens()  # a broken reply or screen file stops start-up
     run_worker = with_worker if with_worker is not None else settings.redis_url is None
 
     @asynccontextmanager
@@ -68,7 +73,7 @@ def create_app(
     if runtime is not None:
         app.state.runtime = runtime
     install_error_handlers(app)
-    for router in (ops_router, sms_router, voice_router, auth_router, cases_router):
+    for router in (ops_router, sms_router, voice_router, notify_router, ussd_router, auth_router, cases_router):
         app.include_router(router)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)

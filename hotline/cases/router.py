@@ -6,15 +6,19 @@ Every read of a case by a person is an audit event (DESIGN.md invariant 3).
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi.responses import JSONResponse
 
 from hotline.audit import service as audit
 from hotline.auth.dependencies import SessionDep, require_role
 from hotline.cases import repository
 from hotline.cases.schemas import CaseList, CaseOut
+from hotline.core.http import RuntimeDep
 from hotline.models import Agent, Role
+from hotline.routing.acknowledge import AckOutcome, Via, acknowledge
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 
@@ -58,3 +62,28 @@ async def get_case(case_id: uuid.UUID, agent: CaseWorker, session: SessionDep) -
     case, assignee = found
     await audit.append(session, actor=f"agent:{agent.id}", action="case.viewed", subject=str(case.id))
     return CaseOut.of(case, assignee)
+
+
+@router.post("/{case_id}/acknowledge", response_model=CaseOut)
+async def acknowledge_case(
+    case_id: uuid.UUID, agent: CaseWorker, session: SessionDep, runtime: RuntimeDep
+) -> CaseOut | JSONResponse:
+    """Stop the case's escalation: only someone it is waiting for may (refusals are audited too)."""
+    result = await acknowledge(
+        session, case_id, agent, via=Via.console, now=datetime.now(UTC), metrics=runtime.metrics
+    )
+    visible = await repository.get_case(session, agent, case_id)
+    if result.outcome is AckOutcome.missing or (result.outcome is AckOutcome.refused and visible is None):
+        # Answered, not raised, so that the refusal's audit event is committed with the request.
+        return JSONResponse({"detail": "no such case"}, status_code=404)
+    if result.outcome is AckOutcome.refused:
+        status = 409 if result.reason == "already_acknowledged" else 403
+        detail = (
+            "this case is already acknowledged"
+            if status == 409
+            else "this case is not waiting for you; ask a supervisor to reassign it"
+        )
+        return JSONResponse({"detail": detail, "reason": result.reason}, status_code=status)
+    if visible is None:  # acknowledged, so assigned to this agent: visible from now on
+        return JSONResponse({"detail": "no such case"}, status_code=404)
+    return CaseOut.of(*visible)

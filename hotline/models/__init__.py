@@ -5,6 +5,26 @@ from hotline.models.audit import AuditEntry
 from hotline.models.base import Base, utcnow
 from hotline.models.case import Case, CaseStatus
 from hotline.models.contact import Contact
+from hotline.models.escalation import EscalationStep, Notification, StepState
+from hotline.models.messaging import OptOut, OutboundMessage
 from hotline.models.outbox import OutboxEntry
+from hotline.models.roster import AgentReach, Roster
 
-__all__ = ["Agent", "AuditEntry", "Base", "Case", "CaseStatus", "Contact", "OutboxEntry", "Role", "utcnow"]
+__all__ = [
+    "Agent",
+    "AgentReach",
+    "AuditEntry",
+    "Base",
+    "Case",
+    "CaseStatus",
+    "Contact",
+    "EscalationStep",
+    "Notification",
+    "OptOut",
+    "OutboundMessage",
+    "OutboxEntry",
+    "Role",
+    "Roster",
+    "StepState",
+    "utcnow",
+]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Response
@@ -12,6 +13,7 @@ from sqlalchemy import func, select, text
 
 from hotline.core.http import RuntimeDep
 from hotline.models import OutboxEntry
+from hotline.routing.service import uncovered_now
 
 router = APIRouter(tags=["ops"])
 CHECK_TIMEOUT = 2.0
@@ -43,9 +45,23 @@ async def readyz(runtime: RuntimeDep) -> JSONResponse:
     spool = runtime.spool.depth()
     checks["spool_depth"] = spool
     ready = checks["database"] == "ok" and checks["queue"] == "ok"
+    checks["on_call"] = await _on_call(runtime) if checks["database"] == "ok" else "unknown"
+    # Nobody on call is loud (status degraded) but still answers 200: this replica takes reports
+    # as well as any other, and a load balancer must not drop every replica over a roster gap.
+    covered = checks["on_call"] == "ok"
     return JSONResponse(
-        {"status": "ready" if ready else "degraded", "checks": checks}, status_code=200 if ready else 503
+        {"status": "ready" if ready and covered else "degraded", "checks": checks},
+        status_code=200 if ready else 503,
     )
+
+
+async def _on_call(runtime: RuntimeDep) -> str | dict[str, list[str]]:
+    try:
+        async with runtime.sessions() as session:
+            missing = await asyncio.wait_for(uncovered_now(session, datetime.now(UTC)), timeout=CHECK_TIMEOUT)
+    except Exception:
+        return "unknown"
+    return {"nobody_on_call": missing} if missing else "ok"
 
 
 @router.get("/metrics")
