@@ -1,0 +1,1 @@
+"""On-call routing: rosters, assignment, escalation timers, notifications, acknowledgement."""
