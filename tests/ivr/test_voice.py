@@ -1,4 +1,4 @@
-"""The voice webhooks: a call is stored before a word is said, and ends with its reference."""
+"""The voice webhooks one by one: a call is stored before a word is said, then the menu begins."""
 
 from __future__ import annotations
 
@@ -19,62 +19,49 @@ async def post(client: httpx.AsyncClient, path: str, form: dict[str, str]) -> ht
     return await post_signed(client, path, form, auth_token=AUTH_TOKEN, public_base_url=PUBLIC_BASE_URL)
 
 
-async def test_an_incoming_call_is_stored_at_once_and_greeted_in_french_and_english(
-    client: httpx.AsyncClient, session: AsyncSession
+async def test_an_incoming_call_is_stored_at_once_and_asked_for_a_language_in_french_and_english(
+    client: httpx.AsyncClient, session: AsyncSession, runtime: Runtime
 ) -> None:
     form = call_form(caller="+237690000001", account_sid=ACCOUNT_SID)
     response = await post(client, "/twilio/voice/incoming", form)
     assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/xml")
     root = ET.fromstring(response.text)
-    says = root.findall("Say")
-    assert {s.get("language") for s in says} >= {"fr-FR", "en-GB"}
-    record = root.find("Record")
-    assert record is not None
-    assert record.get("action") == f"{PUBLIC_BASE_URL}/twilio/voice/recording"
-    assert record.get("maxLength") == "180"
-    assert record.get("finishOnKey") == "#"
+    assert root.tag == "Response"
+    gather = root.find("Gather")
+    assert gather is not None
+    assert gather.get("numDigits") == "1" and gather.get("input") == "dtmf"
+    assert gather.get("action") == f"{PUBLIC_BASE_URL}/twilio/voice/menu/language?try=1"
+    assert {s.get("language") for s in gather.findall("Say")} == {"fr-FR", "en-GB"}
+    assert "appuyez sur 9" in response.text and "press 9" in response.text
+    redirect = root.find("Redirect")
+    assert redirect is not None and redirect.text == gather.get("action"), "silence comes back to us"
     contact = (await session.execute(select(Contact))).scalar_one()
     assert contact.channel == "voice"
     assert contact.provider_id == form["CallSid"]
+    assert contact_answers(runtime.keyring, contact) == {"dialogue": "open"}
+    assert await session.scalar(select(func.count()).select_from(OutboxEntry)) == 1
 
 
-async def test_the_recording_callback_reads_the_reference_back_digit_by_digit_twice(
-    client: httpx.AsyncClient, session: AsyncSession, runtime: Runtime
+async def test_the_message_step_records_up_to_three_minutes_ended_by_hash(
+    client: httpx.AsyncClient,
 ) -> None:
     form = call_form(caller="+237690000001", account_sid=ACCOUNT_SID)
     await post(client, "/twilio/voice/incoming", form)
-    recording = {
-        "CallSid": form["CallSid"],
-        "AccountSid": ACCOUNT_SID,
-        "RecordingSid": "RE" + "c" * 32,
-        "RecordingUrl": "https://api.twilio.com/2010-04-01/Accounts/AC/Recordings/RE" + "c" * 32,
-        "RecordingDuration": "42",
-    }
-    response = await post(client, "/twilio/voice/recording", recording)
-    assert response.status_code == 200
-    contact = (await session.execute(select(Contact))).scalar_one()
-    spoken = ", ".join(contact.reference)
-    assert response.text.count(spoken) >= 2
-    assert ET.fromstring(response.text).find("Hangup") is not None
-    answers = contact_answers(runtime.keyring, contact)
-    assert answers["recording_sid"] == recording["RecordingSid"]
-    assert "RecordingUrl" not in str(answers) and "api.twilio.com" not in str(answers)
-    # The pipeline looks at the contact again now that there is a message.
-    assert await session.scalar(select(func.count()).select_from(OutboxEntry)) == 2
-
-    again = await post(client, "/twilio/voice/recording", recording)
-    assert again.text == response.text
-    assert await session.scalar(select(func.count()).select_from(OutboxEntry)) == 2
-
-
-async def test_a_retried_incoming_call_webhook_is_one_contact(
-    client: httpx.AsyncClient, session: AsyncSession
-) -> None:
-    form = call_form(caller="+237690000001", account_sid=ACCOUNT_SID)
-    first = await post(client, "/twilio/voice/incoming", form)
-    second = await post(client, "/twilio/voice/incoming", form)
-    assert first.text == second.text
-    assert await session.scalar(select(func.count()).select_from(Contact)) == 1
+    for path, digits in (
+        ("/twilio/voice/menu/language?try=1", "1"),
+        ("/twilio/voice/menu/topic?try=1", "1"),
+        ("/twilio/voice/menu/child?try=1", "2"),
+        ("/twilio/voice/menu/region?try=1", "2"),
+    ):
+        assert (await post(client, path, {**form, "Digits": digits})).status_code == 200
+    response = await post(client, "/twilio/voice/menu/callback?try=1", {**form, "Digits": "2"})
+    record = ET.fromstring(response.text).find("Record")
+    assert record is not None
+    assert record.get("action") == f"{PUBLIC_BASE_URL}/twilio/voice/recorded/message"
+    assert record.get("maxLength") == "180"
+    assert record.get("finishOnKey") == "#"
+    assert record.get("recordingStatusCallback") == f"{PUBLIC_BASE_URL}/twilio/voice/recording"
 
 
 async def test_a_withheld_number_still_reports(client: httpx.AsyncClient, session: AsyncSession) -> None:
@@ -99,10 +86,10 @@ async def test_the_final_call_status_is_kept_on_the_contact(
     assert contact.provider_status == "completed"
 
 
-async def test_voice_webhooks_refuse_unsigned_requests(
-    client: httpx.AsyncClient, session: AsyncSession
-) -> None:
-    for path in ("/twilio/voice/incoming", "/twilio/voice/recording", "/twilio/voice/status"):
-        response = await client.post(path, data=call_form(caller="+237690000001", account_sid=ACCOUNT_SID))
-        assert response.status_code == 403, path
-    assert await session.scalar(select(func.count()).select_from(Contact)) == 0
+async def test_an_unknown_step_after_a_flow_change_starts_the_menu_again(client: httpx.AsyncClient) -> None:
+    form = call_form(caller="+237690000001", account_sid=ACCOUNT_SID)
+    await post(client, "/twilio/voice/incoming", form)
+    response = await post(client, "/twilio/voice/menu/old_step?try=1", {**form, "Digits": "1"})
+    assert response.status_code == 200
+    gather = ET.fromstring(response.text).find("Gather")
+    assert gather is not None and gather.get("action", "").endswith("/menu/language?try=1")

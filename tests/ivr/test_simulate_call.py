@@ -1,0 +1,102 @@
+"""``hotline simulate call``: the terminal phone against a real ``hotline serve``."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.test_cli import HOTLINE, free_port, run, token, wait_ready
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def line(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    import os
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
+    env |= {
+        "HOTLINE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'line.sqlite3'}",
+        "HOTLINE_SPOOL_DIR": str(tmp_path / "spool"),
+        "HOTLINE_LOG_JSON": "true",
+        "HOTLINE_PUBLIC_BASE_URL": url,
+        "HOTLINE_EMERGENCY_NUMBER": "+237699000111",
+    }
+    assert run(env, "db", "upgrade").returncode == 0
+    with (tmp_path / "serve.log").open("wb") as log:
+        proc = subprocess.Popen([*HOTLINE, "serve", "--port", str(port)], env=env, stdout=log, stderr=log)
+    try:
+        wait_ready(url, proc)
+        yield url, env
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_a_trainer_walks_the_menu_in_english_and_the_report_becomes_a_case(
+    line: tuple[str, dict[str, str]],
+) -> None:
+    url, env = line
+    # English; trafficking; child: a wrong key, then yes; region: more, South West; callback no;
+    # a message; then the line reads the reference and hangs up.
+    keys = "2\n1\n7\n1\n0\n4\n2\nThey took my sister to work in a bar\n"
+    result = run(env, "simulate", "call", "--url", url, stdin=keys)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "1503 ▸ Welcome to 1503" in out
+    assert "1503 ▸ Bienvenue au 1503" in out, "the language menu is said in every language"
+    assert "1503 ▸ Sorry, I did not understand." in out
+    assert "Which region?" in out and "North West: 1" in out
+    assert "Dans quelle région" not in out, "after the choice, only the chosen language"
+    assert "Call ended: the line hung up." in out
+    reference = out.split("Your case number is: ")[1][:22].replace(", ", "")
+    assert reference.isdigit() and len(reference) == 8
+
+    assert (
+        run(
+            env,
+            "agents",
+            "create",
+            "--username",
+            "sup",
+            "--password",
+            "long-enough-pw",
+            "--role",
+            "supervisor",
+        ).returncode
+        == 0
+    )
+    headers = token(url, "sup", "long-enough-pw")
+    deadline = time.monotonic() + 20
+    cases: list[dict[str, object]] = []
+    while time.monotonic() < deadline and not cases:
+        cases = httpx.get(f"{url}/api/v1/cases", headers=headers).json()["items"]
+        time.sleep(0.2)
+    assert [c["reference"] for c in cases] == [reference]
+    assert (cases[0]["category"], cases[0]["minor"], cases[0]["region"]) == ("trafficking", True, "Sud-Ouest")
+
+
+def test_a_trainer_can_press_nine_and_hang_up(line: tuple[str, dict[str, str]]) -> None:
+    url, env = line
+    result = run(env, "simulate", "call", "--url", url, stdin="1\n9\nn\nh\n")
+    assert result.returncode == 0, result.stderr
+    assert "ringing the person on call" in result.stdout
+    assert "Personne n'a pu répondre" in result.stdout
+    assert "Call ended: you hung up." in result.stdout
+
+
+def test_simulate_call_to_nowhere_fails_with_one_line() -> None:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
+    result = run(env, "simulate", "call", "--url", f"http://127.0.0.1:{free_port()}", stdin="")
+    assert result.returncode != 0
+    assert result.stderr.startswith("error: could not reach")
+    assert len(result.stderr.strip().splitlines()) == 1
