@@ -143,7 +143,9 @@ async def recreate_db() -> str:
 
 
 def run_server(argv: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(argv, env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        argv, env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     wait_ready(port, proc)
     return proc
 

@@ -59,7 +59,8 @@ CHATTY_LOGGERS = (
     "python_multipart",
 )
 
-_PHONE = re.compile(r"(?:\+\s*\d(?:[\s\-.()]*\d){6,})|(?:\d(?:[\s\-.()]*\d){8,})")
+# A number stands alone: digits glued to letters belong to an identifier (a Sid, a UUID).
+_PHONE = re.compile(r"(?<![A-Za-z0-9])(?:\+\s*\d(?:[\s\-.()]*\d){6,}|\d(?:[\s\-.()]*\d){8,})(?![A-Za-z0-9])")
 _SID_URL = re.compile(r"https?://\S*(?:RE|CA|SM|MM|AC)[0-9a-f]{32}\S*", re.IGNORECASE)
 
 

@@ -31,6 +31,13 @@ def test_recording_urls_are_scrubbed() -> None:
     assert scrub(f"fetch {url} now") == f"fetch {REDACTED} now"
 
 
+def test_provider_sids_and_uuids_stay_readable() -> None:
+    """Digits inside an identifier are not a phone number: Sids and UUIDs survive for debugging."""
+    sid = "SMae5c123456789012a7ed60ab16ca0ec8"
+    uuid = "0b1c2d3e-4f5a-4b6c-9d7e-8f9a0b1c2d3e"
+    assert scrub(f"sid {sid} case {uuid}") == f"sid {sid} case {uuid}"
+
+
 def test_case_references_stay_readable() -> None:
     """Eight-digit case references are not phone numbers and stay in the logs."""
     assert scrub("case 48213307 opened") == "case 48213307 opened"
