@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hotline.models import Case, Contact
+from hotline.models import Case, CaseStatus, Contact
 
 SEVERITY_RANK: Mapping[str, int] = {"low": 0, "medium": 1, "high": 2, "critical": 3}
+#: A text from the same caller within this time of a case's last activity joins that case.
+FOLLOW_UP_WINDOW = timedelta(days=14)
+#: Channels whose reply names the case a follow-up joined (the IVR speaks the contact's own reference).
+FOLLOW_UP_CHANNELS = frozenset({"sms", "whatsapp", "ussd"})
 
 
 class AssessmentLike(Protocol):
@@ -75,3 +80,29 @@ async def open_for_contact(
     contact.case_id = case.id
     await session.flush()
     return case
+
+
+async def open_case_of_caller(
+    session: AsyncSession,
+    caller_ref: str,
+    *,
+    now: datetime,
+    training: bool,
+    exclude_reference: str | None = None,
+    window: timedelta = FOLLOW_UP_WINDOW,
+) -> Case | None:
+    """The caller's most recent case that is not closed and was active within ``window``."""
+    statement = (
+        select(Case)
+        .where(
+            Case.caller_ref == caller_ref,
+            Case.status != CaseStatus.closed.value,
+            Case.training.is_(training),
+            Case.updated_at >= now - window,
+        )
+        .order_by(Case.updated_at.desc())
+        .limit(1)
+    )
+    if exclude_reference is not None:
+        statement = statement.where(Case.reference != exclude_reference)
+    return (await session.execute(statement)).scalar_one_or_none()

@@ -1,33 +1,55 @@
 """Twilio SMS and WhatsApp webhooks.
 
-The reply is deliberately neutral: the phone that sent the report may be read by the very
-person it is about, so it names no hotline topic, only a reference and a thank-you.
+Replies are deliberately neutral: the phone that sent the report may be read by the very
+person it is about, so they name no hotline topic, only a reference, a question or a
+safety line (``data/templates.yaml``). The dialogue itself is in ``conversation.py``.
+
+``/incoming`` stores before it answers (the contact, or the answer on the dialogue's
+contact), answers with inline TwiML, and publishes the pipeline work after the answer.
+It never sends anything through the REST API: later messages are ``outbound.py``'s, sent
+by the worker.
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter, BackgroundTasks, Response
+from starlette.datastructures import FormData
 from twilio.twiml.messaging_response import MessagingResponse
 
+from hotline.core.db import unit_of_work
 from hotline.core.http import RuntimeDep, Stopwatch
 from hotline.core.logging import get_logger
 from hotline.core.twilio import TwilioForm, field
-from hotline.intake.gateway import accept, publish
-from hotline.intake.identity import caller_ref_for, strip_channel_prefix
-from hotline.intake.service import IncomingContact
+from hotline.intake.gateway import publish
+from hotline.intake.identity import caller_ref_for, strip_channel_prefix, to_e164
+from hotline.routing.sms import agent_reply
+from hotline.sms import outbound
+from hotline.sms.conversation import Conversation, Inbound
 
 router = APIRouter(prefix="/twilio/sms", tags=["twilio"])
 log = get_logger(__name__)
 
 TWIML = "application/xml"
 MAX_BODY_CHARS = 10_000
-PROVIDER = "twilio"
+MAX_MEDIA = 10  # Twilio sends at most 10 media per message
 
 
-def received_reply(reference: str) -> str:
+def twiml(text: str | None) -> Response:
     reply = MessagingResponse()
-    reply.message(f"Merci, message reçu. Réf {reference}. / Thank you, message received. Ref {reference}.")
-    return str(reply)
+    if text:
+        reply.message(text)
+    return Response(str(reply), media_type=TWIML)
+
+
+def media_of(form: FormData) -> list[dict[str, str]]:
+    """WhatsApp/MMS attachments as references (URL and type); nothing is downloaded here."""
+    count = field(form, "NumMedia", limit=4)
+    media = []
+    for n in range(min(int(count) if count.isdigit() else 0, MAX_MEDIA)):
+        url = field(form, f"MediaUrl{n}", limit=1024)
+        if url:
+            media.append({"url": url, "content_type": field(form, f"MediaContentType{n}", limit=128)})
+    return media
 
 
 @router.post("/incoming")
@@ -38,29 +60,48 @@ async def incoming(form: TwilioForm, runtime: RuntimeDep, background: Background
         runtime.metrics.webhooks.labels(route="sms.incoming", outcome="malformed").inc()
         return Response("missing MessageSid", status_code=400, media_type="text/plain")
     sender = field(form, "From", limit=64)
+    # An on-call agent answering an alert ("OK 12345678", "1"); any other text is a report.
+    if (ack := await agent_reply(runtime, sender, field(form, "Body", limit=MAX_BODY_CHARS))) is not None:
+        runtime.metrics.webhooks.labels(route="sms.incoming", outcome="agent_ack").inc()
+        return Response(ack, media_type=TWIML)
     _, prefix = strip_channel_prefix(sender)
     channel = "whatsapp" if prefix == "whatsapp" else "sms"
-    incoming_contact = IncomingContact(
-        provider=PROVIDER,
-        provider_id=sid,
+    message = Inbound(
+        sid=sid,
         channel=channel,
         caller_ref=caller_ref_for(sender, runtime.pepper, runtime.settings.default_region),
+        known_caller=to_e164(sender, runtime.settings.default_region) is not None,
         body=field(form, "Body", limit=MAX_BODY_CHARS),
+        media=media_of(form),
+        reply_to=sender,
         training=runtime.settings.training,
     )
-    recorded = await accept(runtime, incoming_contact)
-    background.add_task(publish, runtime, recorded.outbox_id)
-    outcome = "spooled" if recorded.spooled else ("stored" if recorded.created else "duplicate")
-    runtime.metrics.webhooks.labels(route="sms.incoming", outcome=outcome).inc()
+    reply = await Conversation(runtime).handle(message)
+    for outbox_id in reply.outbox_ids:
+        background.add_task(publish, runtime, outbox_id)
+    runtime.metrics.webhooks.labels(route="sms.incoming", outcome=reply.outcome).inc()
     runtime.metrics.webhook_seconds.labels(route="sms.incoming").observe(watch.elapsed)
-    log.info("sms.received", channel=channel, outcome=outcome)
-    return Response(received_reply(recorded.reference), media_type=TWIML)
+    log.info("sms.received", channel=channel, outcome=reply.outcome, media=len(message.media))
+    return twiml(reply.text)
 
 
 @router.post("/status")
 async def status(form: TwilioForm, runtime: RuntimeDep) -> Response:
-    """Delivery reports for our replies: counted, never stored with a number."""
-    state = field(form, "MessageStatus", limit=32) or "unknown"
-    runtime.metrics.webhooks.labels(route="sms.status", outcome=state if state.isalpha() else "unknown").inc()
-    log.info("sms.status", status=state[:32])
+    """Delivery reports: the status of our outbound message moves forward, never back."""
+    sid = field(form, "MessageSid", limit=64) or field(form, "SmsSid", limit=64)
+    state = field(form, "MessageStatus", limit=32).lower() or "unknown"
+    state = state if state.replace("_", "").isalpha() else "unknown"
+    error_code = field(form, "ErrorCode", limit=16)
+    outcome = "unknown_message"
+    if sid:
+        try:
+            async with unit_of_work(runtime.sessions) as session:
+                outcome = await outbound.apply_status(
+                    session, sid, state, error_code=error_code if error_code.isdigit() else None
+                )
+        except Exception as exc:  # a status is bookkeeping: never make Twilio retry for it
+            log.warning("sms.status_not_saved", reason=type(exc).__name__)
+            outcome = "not_saved"
+    runtime.metrics.webhooks.labels(route="sms.status", outcome=outcome).inc()
+    log.info("sms.status", status=state, outcome=outcome)
     return Response(status_code=204)

@@ -1,0 +1,269 @@
+"""What to do with one incoming text: a keyword, an answer in a dialogue, or a report.
+
+Order of precedence, for every message:
+
+1. a provider retry of a message this dialogue already answered gets the same reply;
+2. a keyword (HELP/AIDE, STATUS/STATUT REF, STOP/ARRET, START) is answered;
+3. inside a dialogue, the text answers the current question and is added to the dialogue's
+   contact at once;
+4. anything else is a report: stored as a contact before any reply. A short opening
+   ("allo", "bonjour", "1503") starts the dialogue; a text with content gets the reference
+   (its case's, when it follows up an open case of the same caller) and a safety line.
+
+A caller who sent STOP gets no automatic reply to reports or answers (keywords are still
+answered: they asked); their reports are still stored and triaged.
+
+Nothing here does slow work: each step is one short transaction (or a spool append) and a
+session-store read/write. Errors of the session store or of a lookup degrade the reply,
+never the storing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from hotline.cases.service import open_case_of_caller
+from hotline.core.db import unit_of_work
+from hotline.core.logging import get_logger
+from hotline.core.runtime import Runtime
+from hotline.intake.gateway import accept, amend_contact
+from hotline.intake.service import IncomingContact
+from hotline.sms import repository
+from hotline.sms.dialogue import DONE, QUESTION, WHAT, Dialogue, answer
+from hotline.sms.keywords import Command, Keyword, default_vocabulary
+from hotline.sms.language import guess
+from hotline.sms.templates import Language, default_templates
+
+log = get_logger(__name__)
+
+PROVIDER = "twilio"
+DEFAULT_LANGUAGE: Language = "fr"
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    sid: str
+    channel: str
+    caller_ref: str
+    known_caller: bool
+    """False when the sender's number did not parse: such senders share one caller_ref."""
+    body: str
+    media: list[dict[str, str]] = field(default_factory=list)
+    reply_to: str = ""
+    """The sender's address, used only to seal a callback number the caller agreed to."""
+    training: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    text: str | None
+    outcome: str
+    """A closed set, for metrics: stored, spooled, duplicate, dialogue, answer, help, status, stop, start."""
+    outbox_ids: tuple[int, ...] = ()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Conversation:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.vocabulary = default_vocabulary()
+        self.templates = default_templates()
+
+    async def handle(self, message: Inbound) -> Reply:
+        key = f"{message.channel}:{message.caller_ref}" if message.known_caller else None
+        dialogue = await self._load(key)
+        if dialogue is not None and dialogue.last_sid == message.sid:
+            return Reply(dialogue.last_reply or None, "duplicate")
+        command = None if message.media else self.vocabulary.command(message.body)
+        if command is not None:
+            return await self._command(message, command, key, dialogue)
+        if dialogue is not None and dialogue.active:
+            return await self._answer(message, key, dialogue)
+        return await self._report(message, key)
+
+    # -- reports ------------------------------------------------------------------------
+
+    async def _report(self, message: Inbound, key: str | None, *, asked_help: Command | None = None) -> Reply:
+        answers: dict[str, Any] = {"media": message.media} if message.media else {}
+        recorded = await accept(
+            self.runtime,
+            IncomingContact(
+                provider=PROVIDER,
+                provider_id=message.sid,
+                channel=message.channel,
+                caller_ref=message.caller_ref,
+                body=message.body or None,
+                answers=answers,
+                training=message.training,
+            ),
+        )
+        outbox = (recorded.outbox_id,) if recorded.outbox_id is not None else ()
+        outcome = "spooled" if recorded.spooled else ("stored" if recorded.created else "duplicate")
+        if await self._opted_out(message.caller_ref):
+            return Reply(None, outcome, outbox)
+        language = self._language(message.body, asked_help)
+        follow_up = None if recorded.spooled else await self._open_case(message, recorded.reference)
+        reference = follow_up or recorded.reference
+        opening = asked_help is not None or (not message.media and self.vocabulary.is_opening(message.body))
+        if opening and key is not None:
+            text = self.templates.render("help" if asked_help else "ask_what", language)
+            started = Dialogue(contact_sid=message.sid, reference=reference, language=language)
+            await self._save(key, started.replied(message.sid, text))
+            return Reply(text, "dialogue" if recorded.created else outcome, outbox)
+        template = "follow_up" if follow_up else "received"
+        return Reply(self.templates.render(template, language, reference=reference), outcome, outbox)
+
+    # -- the dialogue ---------------------------------------------------------------------
+
+    async def _answer(self, message: Inbound, key: str | None, dialogue: Dialogue) -> Reply:
+        step = answer(dialogue, message.body, self.vocabulary)
+        answers = dict(step.answers)
+        if message.media:
+            answers[f"media.{message.sid}"] = message.media
+        consent = step.answers.get("callback") is True
+        amended = await amend_contact(
+            self.runtime,
+            provider=PROVIDER,
+            provider_id=dialogue.contact_sid,
+            answers=answers,
+            text=step.text,
+            callback_number=message.reply_to if consent else None,
+        )
+        if amended.reference is None:
+            # The dialogue's contact is gone (or never reached the database): keep this text as a report.
+            await self._forget(key)
+            return await self._report(message, key)
+        outbox = (amended.outbox_id,) if amended.outbox_id is not None else ()
+        if await self._opted_out(message.caller_ref):
+            await self._forget(key)
+            return Reply(None, "answer", outbox)
+        language = dialogue.language
+        moved = step.dialogue
+        if step.reprompt:
+            text = self._join("not_understood", QUESTION[moved.step], language)
+        elif moved.step == DONE:
+            text = self.templates.render("done", language, reference=dialogue.reference)
+        else:
+            text = self.templates.render(QUESTION[moved.step], language)
+        if key is not None:
+            await self._save(key, moved.replied(message.sid, text))
+        return Reply(text, "answer", outbox)
+
+    # -- keywords ---------------------------------------------------------------------------
+
+    async def _command(
+        self, message: Inbound, command: Command, key: str | None, dialogue: Dialogue | None
+    ) -> Reply:
+        language = dialogue.language if dialogue else (command.language or DEFAULT_LANGUAGE)
+        if command.keyword is Keyword.help:
+            if dialogue is None or not dialogue.active:
+                return await self._report(message, key, asked_help=command)
+            text = (
+                self.templates.render("help", language)
+                if dialogue.step == WHAT
+                else self._join("help", QUESTION[dialogue.step], language)
+            )
+            if key is not None:
+                await self._save(key, dialogue.replied(message.sid, text))
+            return Reply(text, "help")
+        if command.keyword is Keyword.status:
+            return Reply(await self._status(message, command, language), "status")
+        try:
+            async with unit_of_work(self.runtime.sessions) as session:
+                if command.keyword is Keyword.stop:
+                    await repository.opt_out(session, message.caller_ref, message.channel, _now())
+                else:
+                    await repository.opt_in(session, message.caller_ref)
+        except Exception as exc:
+            # No confirmation we could not keep: the caller can send it again.
+            log.error("sms.keyword_not_saved", keyword=command.keyword.value, reason=type(exc).__name__)
+            return Reply(None, "failed")
+        if command.keyword is Keyword.stop:
+            await self._forget(key)
+            return Reply(self.templates.render("stopped", language), "stop")
+        return Reply(self.templates.render("started", language), "start")
+
+    async def _status(self, message: Inbound, command: Command, language: Language) -> str:
+        if command.reference is None:
+            return self.templates.render("status_unknown" if command.argument else "status_usage", language)
+        try:
+            async with self.runtime.sessions() as session:
+                status = await repository.status_for_caller(session, message.caller_ref, command.reference)
+        except Exception as exc:
+            log.warning("sms.status_lookup_failed", reason=type(exc).__name__)
+            status = "new" if command.reference == (await self._dialogue_reference(message)) else None
+        if status is None or not message.known_caller:
+            return self.templates.render("status_unknown", language)
+        name = f"status_{status}"
+        if name not in self.templates.names:
+            name = "status_in_progress"
+        return self.templates.render(name, language, reference=command.reference)
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _join(self, first: str, second: str, language: Language) -> str:
+        return self.templates.render(first, language) + "\n" + self.templates.render(second, language)
+
+    def _language(self, body: str, command: Command | None) -> Language:
+        if command is not None and command.language is not None:
+            return command.language
+        return guess(body) or self.vocabulary.greeting_language(body) or DEFAULT_LANGUAGE
+
+    async def _open_case(self, message: Inbound, own_reference: str) -> str | None:
+        if not message.known_caller:
+            return None
+        try:
+            async with self.runtime.sessions() as session:
+                case = await open_case_of_caller(
+                    session,
+                    message.caller_ref,
+                    now=_now(),
+                    training=message.training,
+                    exclude_reference=own_reference,
+                )
+        except Exception as exc:
+            log.warning("sms.follow_up_lookup_failed", reason=type(exc).__name__)
+            return None
+        return case.reference if case is not None else None
+
+    async def _opted_out(self, caller_ref: str) -> bool:
+        try:
+            async with self.runtime.sessions() as session:
+                return await repository.is_opted_out(session, caller_ref)
+        except Exception as exc:
+            # The database is away: the report is spooled; answer as for anyone else.
+            log.warning("sms.opt_out_lookup_failed", reason=type(exc).__name__)
+            return False
+
+    async def _dialogue_reference(self, message: Inbound) -> str | None:
+        key = f"{message.channel}:{message.caller_ref}"
+        dialogue = await self._load(key)
+        return dialogue.reference if dialogue else None
+
+    async def _load(self, key: str | None) -> Dialogue | None:
+        if key is None:
+            return None
+        try:
+            return await self.runtime.dialogues.get(key)
+        except Exception as exc:
+            log.warning("sms.session_unavailable", reason=type(exc).__name__)
+            return None
+
+    async def _save(self, key: str, dialogue: Dialogue) -> None:
+        try:
+            await self.runtime.dialogues.put(key, dialogue)
+        except Exception as exc:
+            log.warning("sms.session_not_saved", reason=type(exc).__name__)
+
+    async def _forget(self, key: str | None) -> None:
+        if key is None:
+            return
+        try:
+            await self.runtime.dialogues.delete(key)
+        except Exception as exc:
+            log.warning("sms.session_not_deleted", reason=type(exc).__name__)

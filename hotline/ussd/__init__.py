@@ -1,0 +1,1 @@
+"""USSD: Africa's Talking sessions, screen by screen."""

@@ -1,0 +1,154 @@
+"""The text dialogue: one message is a report; a short one starts a few questions."""
+
+from __future__ import annotations
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hotline.core.runtime import Runtime
+from hotline.models import Case
+from hotline.privacy.sealed import contact_callback_number
+from hotline.sms.templates import default_templates
+from tests.fixtures.messaging import contacts, drain, reply_of, text
+
+T = default_templates()
+URGENT = "Ma petite soeur de 14 ans est enfermée ce soir à Bonabéri, Douala, ils la battent"
+
+
+async def test_one_message_is_a_triaged_report_answered_with_its_reference_and_a_safety_line(
+    client: httpx.AsyncClient, runtime: Runtime, session: AsyncSession
+) -> None:
+    """A text with content becomes a case at once; the reply names the reference in the sender's language."""
+    reply = reply_of(await text(client, URGENT))
+    [stored] = await contacts(runtime, session)
+    assert reply == T.render("received", "fr", reference=stored.row.reference)
+    assert "lieu sur" in reply
+    await drain(runtime)
+    case = (await session.execute(select(Case))).scalar_one()
+    assert case.reference == stored.row.reference
+    assert case.severity == "critical"
+
+
+async def test_the_reply_is_in_english_or_pidgin_when_the_text_is(client: httpx.AsyncClient) -> None:
+    english = reply_of(await text(client, "My sister is locked in a house in Buea and they beat her"))
+    pidgin = reply_of(
+        await text(
+            client, "my pikin dey suffer for dat house, dem di beat am every day", sender="+237690000002"
+        )
+    )
+    assert english is not None and english.startswith("Thank you, message received.")
+    assert pidgin is not None and pidgin.startswith("Tenki")
+
+
+async def test_a_short_first_message_starts_the_questions_and_every_answer_is_stored_as_it_arrives(
+    client: httpx.AsyncClient, runtime: Runtime, session: AsyncSession
+) -> None:
+    """allo → what happened → where → danger now → child → call back → reference; each answer on the contact."""
+    assert reply_of(await text(client, "allo")) == T.render("ask_what", "fr")
+    [opened] = await contacts(runtime, session)
+    reference = opened.row.reference
+
+    assert reply_of(await text(client, "Mon patron garde mon passeport")) == T.render("ask_where", "fr")
+    [after_what] = await contacts(runtime, session)
+    assert after_what.body is not None and "garde mon passeport" in after_what.body
+
+    assert reply_of(await text(client, "Bonabéri")) == T.render("ask_danger", "fr")
+    assert reply_of(await text(client, "1")) == T.render("ask_child", "fr")
+    [midway] = await contacts(runtime, session)
+    assert midway.answers["danger_now"] is True, "an answer is stored before the next question"
+    assert midway.answers["region"] == "Littoral"
+
+    assert reply_of(await text(client, "Non")) == T.render("ask_callback", "fr")
+    done = reply_of(await text(client, "oui"))
+    assert done == T.render("done", "fr", reference=reference)
+
+    [final] = await contacts(runtime, session)
+    assert final.answers == {"danger_now": True, "region": "Littoral", "child": "no", "callback": True}
+    assert contact_callback_number(runtime.keyring, final.row) == "+237690000001"
+    await drain(runtime)
+    case = (await session.execute(select(Case))).scalar_one()
+    assert case.reference == reference
+    assert case.severity == "critical" and case.imminent_danger is True
+    assert case.region == "Littoral"
+
+
+async def test_zero_or_skip_passes_a_question(
+    client: httpx.AsyncClient, runtime: Runtime, session: AsyncSession
+) -> None:
+    await text(client, "bonjour")
+    assert reply_of(await text(client, "0")) == T.render("ask_where", "fr")
+    assert reply_of(await text(client, "skip")) == T.render("ask_danger", "fr")
+    assert reply_of(await text(client, "0")) == T.render("ask_child", "fr")
+    [stored] = await contacts(runtime, session)
+    assert stored.body == "bonjour"
+    assert stored.answers == {}
+
+
+async def test_an_answer_that_is_not_understood_is_kept_and_the_question_asked_once_more(
+    client: httpx.AsyncClient, runtime: Runtime, session: AsyncSession
+) -> None:
+    """Nothing a caller writes is dropped, even when it is not the expected 1 or 2."""
+    for answer in ("hello", "0", "0"):
+        await text(client, answer)
+    again = reply_of(await text(client, "peut-être, je ne suis pas sûre"))
+    assert again == T.render("not_understood", "en") + "\n" + T.render("ask_danger", "en")
+    assert reply_of(await text(client, "bof")) == T.render("ask_child", "en"), "a second miss moves on"
+    [stored] = await contacts(runtime, session)
+    assert stored.body is not None
+    assert "je ne suis pas sûre" in stored.body and "bof" in stored.body
+
+
+async def test_a_provider_retry_of_an_answer_gets_the_same_reply_and_does_not_advance(
+    client: httpx.AsyncClient, runtime: Runtime, session: AsyncSession
+) -> None:
+    await text(client, "allo")
+    first = await text(client, "On me retient dans une maison", sid="SM" + "7" * 32)
+    retry = await text(client, "On me retient dans une maison", sid="SM" + "7" * 32)
+    assert reply_of(first) == reply_of(retry) == T.render("ask_where", "fr")
+    assert reply_of(await text(client, "Garoua")) == T.render("ask_danger", "fr")
+    [stored] = await contacts(runtime, session)
+    assert stored.body == "allo\nOn me retient dans une maison\nGaroua"
+
+
+async def test_help_explains_the_line_and_starts_the_dialogue(
+    client: httpx.AsyncClient, runtime: Runtime, session: AsyncSession
+) -> None:
+    assert reply_of(await text(client, "AIDE")) == T.render("help", "fr")
+    assert reply_of(await text(client, "Je suis bloquée à Agadez")) == T.render("ask_where", "fr")
+    midway = reply_of(await text(client, "Help"))
+    assert midway == T.render("help", "fr") + "\n" + T.render("ask_where", "fr")
+    assert len(await contacts(runtime, session)) == 1
+
+
+async def test_a_whatsapp_voice_note_is_kept_as_a_reference_never_downloaded(
+    client: httpx.AsyncClient, runtime: Runtime, session: AsyncSession, fake_twilio: object
+) -> None:
+    url = "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME" + "a" * 32
+    response = await text(
+        client,
+        "",
+        sender="whatsapp:+237690000009",
+        extra={"NumMedia": "1", "MediaUrl0": url, "MediaContentType0": "audio/ogg"},
+    )
+    [stored] = await contacts(runtime, session)
+    assert stored.row.channel == "whatsapp"
+    assert stored.answers["media"] == [{"url": url, "content_type": "audio/ogg"}]
+    assert reply_of(response) == T.render("received", "fr", reference=stored.row.reference)
+
+
+async def test_media_sent_during_a_dialogue_joins_the_dialogue_contact(
+    client: httpx.AsyncClient, runtime: Runtime, session: AsyncSession
+) -> None:
+    await text(client, "hi", sender="whatsapp:+237690000009")
+    url = "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM2/Media/ME" + "b" * 32
+    await text(
+        client,
+        "photo of the place",
+        sender="whatsapp:+237690000009",
+        sid="SM" + "9" * 32,
+        extra={"NumMedia": "1", "MediaUrl0": url, "MediaContentType0": "image/jpeg"},
+    )
+    [stored] = await contacts(runtime, session)
+    assert stored.answers["media.SM" + "9" * 32] == [{"url": url, "content_type": "image/jpeg"}]
+    assert stored.body == "hi\nphoto of the place"

@@ -1,0 +1,149 @@
+"""USSD through Africa's Talking: screens of at most 182 characters, a case exactly once."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hotline.core.runtime import Runtime
+from hotline.models import Case, Contact
+from hotline.ussd.menu import MAX_SCREEN_CHARS, default_screens, position
+from tests.conftest import app_for
+from tests.fixtures.messaging import USSD_SECRET, contacts, drain
+
+PATH = f"/ussd/africastalking?key={USSD_SECRET}"
+NUMBER = "+237677000111"
+
+
+@pytest.fixture
+async def ussd(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
+    runtime.settings = runtime.settings.model_copy(update={"ussd_secret": SecretStr(USSD_SECRET)})
+    transport = httpx.ASGITransport(app=app_for(runtime), client=("127.0.0.1", 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+
+
+async def dial(client: httpx.AsyncClient, text: str, *, session_id: str = "ATUid_1", path: str = PATH) -> str:
+    form = {
+        "sessionId": session_id,
+        "serviceCode": "*1503#",
+        "phoneNumber": NUMBER,
+        "networkCode": "62401",
+        "text": text,
+    }
+    response = await client.post(path, data=form)
+    assert response.status_code == 200, response.text
+    assert response.text.startswith(("CON ", "END "))
+    assert len(response.text) <= MAX_SCREEN_CHARS
+    return response.text
+
+
+async def test_a_whole_session_is_one_case_with_the_reference_on_the_end_screen(
+    ussd: httpx.AsyncClient, runtime: Runtime, session: AsyncSession
+) -> None:
+    """Language, danger now, what about, child, region, a description → END with the reference."""
+    assert (await dial(ussd, "")).startswith("CON 1503")
+    assert "danger" in await dial(ussd, "2")
+    assert "What is it about" in await dial(ussd, "2*1")
+    assert "child" in await dial(ussd, "2*1*1")
+    assert "region" in await dial(ussd, "2*1*1*1")
+    assert "Describe" in await dial(ussd, "2*1*1*1*5")
+    end = await dial(ussd, "2*1*1*1*5*Douala, my cousin is locked in a bar")
+    [stored] = await contacts(runtime, session)
+    assert end == default_screens().end("done", "en", reference=stored.row.reference)
+    assert stored.row.channel == "ussd"
+    assert stored.answers == {"danger_now": True, "menu": "trafficking", "child": "yes", "region": "Littoral"}
+    assert stored.body == "Douala, my cousin is locked in a bar"
+    await drain(runtime)
+    case = (await session.execute(select(Case))).scalar_one()
+    assert case.reference == stored.row.reference
+    assert case.severity == "critical" and case.minor is True and case.region == "Littoral"
+
+
+async def test_replaying_the_final_step_never_makes_a_second_case(
+    ussd: httpx.AsyncClient, runtime: Runtime, session: AsyncSession
+) -> None:
+    for text in ("1", "1*2", "1*2*2", "1*2*2*2", "1*2*2*2*11"):
+        await dial(ussd, text)
+    final = "1*2*2*2*11*Je suis bloque a Tripoli sans papiers"
+    first = await dial(ussd, final)
+    await drain(runtime)
+    again = await dial(ussd, final)
+    await dial(ussd, final)
+    await drain(runtime)
+    assert first == again
+    assert await session.scalar(select(func.count()).select_from(Contact)) == 1
+    assert await session.scalar(select(func.count()).select_from(Case)) == 1
+
+
+async def test_a_session_that_drops_half_way_still_leaves_its_answers(
+    ussd: httpx.AsyncClient, runtime: Runtime, session: AsyncSession
+) -> None:
+    await dial(ussd, "3")
+    assert await session.scalar(select(func.count()).select_from(Contact)) == 0, "a language alone is nothing"
+    await dial(ussd, "3*1")
+    [stored] = await contacts(runtime, session)
+    assert stored.answers == {"danger_now": True}
+    await drain(runtime)
+    case = (await session.execute(select(Case))).scalar_one()
+    assert case.severity == "critical"
+
+
+async def test_entries_off_the_screen_count_as_no_answer_and_the_session_moves_on(
+    ussd: httpx.AsyncClient, runtime: Runtime, session: AsyncSession
+) -> None:
+    assert (await dial(ussd, "7*8*9*9*99*0")).startswith("END ")
+    [stored] = await contacts(runtime, session)
+    assert stored.answers == {}
+    assert stored.body is None
+
+
+async def test_a_wrong_or_missing_secret_is_refused(ussd: httpx.AsyncClient, session: AsyncSession) -> None:
+    for path in ("/ussd/africastalking", "/ussd/africastalking?key=nope"):
+        response = await ussd.post(path, data={"sessionId": "x", "phoneNumber": NUMBER, "text": "1*1"})
+        assert response.status_code == 403
+    assert await session.scalar(select(func.count()).select_from(Contact)) == 0
+
+
+async def test_a_request_from_outside_the_allowed_networks_is_refused(
+    runtime: Runtime, session: AsyncSession
+) -> None:
+    """The gateway does not sign: a right secret from a wrong network is still refused."""
+    runtime.settings = runtime.settings.model_copy(update={"ussd_secret": SecretStr(USSD_SECRET)})
+    transport = httpx.ASGITransport(app=app_for(runtime), client=("203.0.113.9", 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as outsider:
+        response = await outsider.post(PATH, data={"sessionId": "x", "phoneNumber": NUMBER, "text": "1*1"})
+    assert response.status_code == 403
+    assert await session.scalar(select(func.count()).select_from(Contact)) == 0
+
+
+async def test_with_no_secret_configured_ussd_is_refused(runtime: Runtime) -> None:
+    transport = httpx.ASGITransport(app=app_for(runtime), client=("127.0.0.1", 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        response = await client.post("/ussd/africastalking?key=", data={"sessionId": "x", "text": ""})
+    assert response.status_code == 403
+
+
+async def test_a_request_without_session_id_gets_a_clear_400(ussd: httpx.AsyncClient) -> None:
+    response = await ussd.post(PATH, data={"text": "1"})
+    assert response.status_code == 400
+
+
+def test_every_screen_fits_182_characters_in_every_language() -> None:
+    screens = default_screens()
+    assert len(screens.language()) <= MAX_SCREEN_CHARS
+    for name in ("danger", "topic", "child", "region", "describe"):
+        for language in ("fr", "en", "pcm"):
+            assert len(screens.question(name, language)) <= MAX_SCREEN_CHARS
+    for language in ("fr", "en", "pcm"):
+        assert len(screens.end("done", language, reference="98765432")) <= MAX_SCREEN_CHARS
+        assert len(screens.end("unavailable", language)) <= MAX_SCREEN_CHARS
+
+
+def test_a_star_typed_in_the_description_is_kept() -> None:
+    assert position("1*1*1*1*1*rue 12 * face marche").description == "rue 12 * face marche"
