@@ -92,7 +92,7 @@ async def test_a_text_within_14_days_joins_the_open_case_and_raises_its_severity
     [joined] = await cases(session)
     assert joined.id == case_id, "no second case"
     assert joined.severity == "critical" and joined.minor is True
-    later = [c for c in await contacts(runtime, session) if c.body == URGENT][0]
+    later = next(c for c in await contacts(runtime, session) if c.body == URGENT)
     assert later.row.case_id == case_id
     actions = (await session.execute(select(AuditEntry.action))).scalars().all()
     assert "contact.attached" in actions

@@ -17,7 +17,8 @@ from hotline.models import Case, OutboundMessage
 from hotline.sms import outbound
 from hotline.sms.outbound import MAX_ATTEMPTS, backoff, deliver_due, enqueue
 from tests.fixtures.env import AUTH_TOKEN, PUBLIC_BASE_URL
-from tests.fixtures.fake_twilio import ACCOUNT_SID, AUTH_TOKEN as FAKE_TOKEN, FakeTwilio
+from tests.fixtures.fake_twilio import ACCOUNT_SID, FakeTwilio
+from tests.fixtures.fake_twilio import AUTH_TOKEN as FAKE_TOKEN
 from tests.fixtures.messaging import drain, text
 from tests.fixtures.twilio import post_signed
 
@@ -121,7 +122,7 @@ async def test_a_permanent_failure_or_too_many_attempts_ends_in_failed(
     now = datetime.now(UTC)
     flaky = await queue_one(twilio_runtime, now=now)
     fake_twilio.fail_next(MAX_ATTEMPTS, 500)
-    for attempt in range(MAX_ATTEMPTS):
+    for _attempt in range(MAX_ATTEMPTS):
         now += timedelta(hours=1)
         await deliver_due(twilio_runtime, now=now)
     stored = await row(session, flaky)
