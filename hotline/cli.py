@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from hotline.audit.cli import audit_app
 from hotline.core.config import ConfigError, Settings, load_settings
 from hotline.core.logging import configure_logging
 from hotline.routing.cli import roster_app
@@ -22,6 +23,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(agents_app, name="agents")
 app.add_typer(simulate_app, name="simulate")
 app.add_typer(triage_app, name="triage")
+app.add_typer(audit_app, name="audit")
 app.add_typer(roster_app, name="roster")
 
 
