@@ -87,3 +87,51 @@ async def test_an_sms_and_a_call_leave_no_number_words_or_recording_url_in_logs_
             assert form not in text
         assert "Mireille" not in text and "Bépanda" not in text and "frappe" not in text
         assert RECORDING_URL not in text and "Recordings/RE" not in text
+
+
+MEDIA_URL = (
+    "https://api.twilio.com/2010-04-01/Accounts/AC"
+    + "1" * 32
+    + "/Messages/MM"
+    + "2" * 32
+    + "/Media/ME"
+    + "3" * 32
+)
+USSD_NUMBER = "+237699887766"
+
+
+async def test_the_text_dialogue_whatsapp_media_and_ussd_leave_no_number_words_or_media_url(
+    client: httpx.AsyncClient, runtime: Runtime, real_logging: io.StringIO
+) -> None:
+    from pydantic import SecretStr
+
+    from tests.conftest import app_for
+    from tests.fixtures.messaging import USSD_SECRET, text
+
+    for body in ("allo", WORDS, "Bépanda", "1", "oui", "oui", "STATUS 12345678", "STOP", "Mireille encore"):
+        assert (await text(client, body, sender=NUMBER)).status_code == 200
+    media = {"NumMedia": "1", "MediaUrl0": MEDIA_URL, "MediaContentType0": "audio/ogg"}
+    await text(client, "", sender=f"whatsapp:{NUMBER}", extra=media)
+
+    runtime.settings = runtime.settings.model_copy(update={"ussd_secret": SecretStr(USSD_SECRET)})
+    transport = httpx.ASGITransport(app=app_for(runtime), client=("127.0.0.1", 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as ussd:
+        for keyed in ("", "1", "1*1", "1*1*1*2*5", "1*1*1*2*5*Mireille frappe a Bepanda"):
+            form = {"sessionId": "ATUid_p", "phoneNumber": USSD_NUMBER, "networkCode": "62401", "text": keyed}
+            assert (await ussd.post(f"/ussd/africastalking?key={USSD_SECRET}", data=form)).status_code == 200
+    worker = Worker(runtime, block_seconds=0.2)
+    while await worker.run_once():
+        pass
+    metrics = (await client.get("/metrics")).text
+
+    logs = real_logging.getvalue()
+    assert "sms.received" in logs and "ussd.received" in logs, "the flow must actually have logged"
+    for output in (logs, metrics):
+        for number in (NUMBER, USSD_NUMBER):
+            assert number not in output and number[1:] not in output and number[4:] not in output
+        assert "Mireille" not in output and "Bépanda" not in output and "frappe" not in output
+        assert MEDIA_URL not in output and "ME" + "3" * 32 not in output
+    # The test's own HTTP client logs the URLs it calls ("httpx" logger); the server never logs the secret.
+    server_lines = [line for line in logs.splitlines() if '"logger": "httpx"' not in line]
+    assert server_lines and not any(USSD_SECRET in line for line in server_lines)
+    assert USSD_SECRET not in metrics
