@@ -8,6 +8,7 @@ nothing and peppers nothing.
 
 from __future__ import annotations
 
+import ipaddress
 from enum import StrEnum
 from pathlib import Path
 from typing import Self
@@ -54,6 +55,10 @@ class Settings(BaseSettings):
     training: bool = False
 
     default_region: str = "CM"
+    # USSD (Africa's Talking does not sign requests): the secret expected as ?key= in the
+    # callback URL (empty = USSD refused), and the networks its requests may come from.
+    ussd_secret: SecretStr = SecretStr("")
+    ussd_allowed_networks: str = "127.0.0.1/32,::1/128"
     max_body_bytes: int = 64 * 1024
     token_ttl_seconds: int = 8 * 3600
     # The worker side of the outbox: an unprocessed row older than this is published again,
@@ -74,7 +79,19 @@ class Settings(BaseSettings):
         self.public_base_url = self.public_base_url.rstrip("/")
         if self.redis_url == "":
             self.redis_url = None
+        try:
+            self.ussd_networks  # noqa: B018 - a mistyped network is refused at start-up
+        except ValueError as exc:
+            raise ValueError(f"HOTLINE_USSD_ALLOWED_NETWORKS: {exc}") from None
         return self
+
+    @property
+    def ussd_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        return tuple(
+            ipaddress.ip_network(part.strip(), strict=False)
+            for part in self.ussd_allowed_networks.split(",")
+            if part.strip()
+        )
 
     @property
     def is_production(self) -> bool:
@@ -101,6 +118,9 @@ class Settings(BaseSettings):
             if value.strip().lower() in _PLACEHOLDERS or len(value) < MIN_SECRET_LENGTH:
                 problems.append(f"HOTLINE_{name.upper()} is missing or a placeholder")
         problems.extend(self._data_key_problems())
+        ussd = self.ussd_secret.get_secret_value()
+        if ussd and (ussd.strip().lower() in _PLACEHOLDERS or len(ussd) < MIN_SECRET_LENGTH):
+            problems.append("HOTLINE_USSD_SECRET is a placeholder or shorter than 32 characters")
         if not self.public_base_url.startswith("https://"):
             problems.append("HOTLINE_PUBLIC_BASE_URL must be the https:// address Twilio calls")
         if problems:

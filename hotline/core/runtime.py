@@ -17,6 +17,7 @@ from hotline.core.metrics import Metrics
 from hotline.core.queue import InProcessQueue, Queue, RedisStreamQueue
 from hotline.core.telephony import InMemoryTelephony, Telephony, TwilioTelephony
 from hotline.intake.spool import Spool
+from hotline.sms.sessions import DialogueStore, InProcessDialogueStore, build_dialogue_store
 from hotline.triage import TRIAGE_VERSION, assess
 
 
@@ -29,6 +30,8 @@ class Runtime:
     spool: Spool
     metrics: Metrics = field(default_factory=Metrics)
     telephony: Telephony = field(default_factory=InMemoryTelephony)
+    #: where each SMS/WhatsApp dialogue is (Redis with a 24 h TTL, or in this process)
+    dialogues: DialogueStore = field(default_factory=InProcessDialogueStore)
 
     @cached_property
     def validator(self) -> RequestValidator:
@@ -51,6 +54,7 @@ class Runtime:
 
     async def close(self) -> None:
         await self.queue.close()
+        await self.dialogues.close()
         await self.telephony.close()
         await self.engine.dispose()
 
@@ -81,6 +85,7 @@ def build_runtime(settings: Settings, *, queue: Queue | None = None) -> Runtime:
         queue=queue if queue is not None else build_queue(settings),
         spool=Spool(settings.spool_dir),
         telephony=build_telephony(settings),
+        dialogues=build_dialogue_store(settings.redis_url),
     )
     runtime.keyring  # noqa: B018 - a bad HOTLINE_DATA_KEYS stops start-up here, not at the first text
     return runtime

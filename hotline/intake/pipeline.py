@@ -45,6 +45,7 @@ async def process_entry(
     triage_version: str,
     keyring: Keyring,
     clock: Clock = _utcnow,
+    anonymous_caller_ref: str | None = None,
 ) -> Outcome:
     entry = (
         await session.execute(select(OutboxEntry).where(OutboxEntry.id == outbox_id).with_for_update())
@@ -64,6 +65,7 @@ async def process_entry(
     actor = f"caller:{contact.caller_ref}"
 
     events: list[tuple[str, str, dict[str, audit.DetailValue]]]
+    joined = await _join_open_case(session, contact, now=now, anonymous_caller_ref=anonymous_caller_ref)
     if contact.case_id is None:
         case = await cases.open_for_contact(session, contact, assessment, version=triage_version, now=now)
         events = [
@@ -82,6 +84,10 @@ async def process_entry(
                 {"channel": contact.channel},
             )
         ]
+        if joined:
+            # A follow-up: the case shows fresh activity to whoever holds it.
+            case.updated_at = now
+            events.append((audit.SYSTEM, "contact.attached", {"reference": case.reference}))
         if cases.raises_severity(case, assessment):
             cases.apply_assessment(case, assessment, version=triage_version, now=now)
             case.updated_at = now
@@ -95,6 +101,28 @@ async def process_entry(
             session, actor=event_actor, action=action, subject=str(case.id), details=details, at=now
         )
     return Outcome.processed
+
+
+async def _join_open_case(
+    session: AsyncSession, contact: Contact, *, now: datetime, anonymous_caller_ref: str | None
+) -> bool:
+    """Attach a new text to its caller's open case of the last 14 days, if there is one.
+
+    Callers without a usable number share one caller_ref; they are never joined together.
+    """
+    if (
+        contact.case_id is not None
+        or contact.channel not in cases.FOLLOW_UP_CHANNELS
+        or contact.caller_ref == anonymous_caller_ref
+    ):
+        return False
+    case = await cases.open_case_of_caller(
+        session, contact.caller_ref, now=now, training=contact.training, exclude_reference=contact.reference
+    )
+    if case is None:
+        return False
+    contact.case_id = case.id
+    return True
 
 
 def _triage_details(case: Case) -> dict[str, audit.DetailValue]:

@@ -23,9 +23,12 @@ from hotline.core.db import unit_of_work
 from hotline.core.logging import get_logger
 from hotline.core.queue import Delivery
 from hotline.core.runtime import Runtime
+from hotline.core.security import caller_ref
 from hotline.intake.gateway import replay_spool
+from hotline.intake.identity import UNKNOWN_CALLER
 from hotline.intake.pipeline import Clock, Outcome, process_entry
 from hotline.models import OutboxEntry
+from hotline.sms.outbound import deliver_due
 
 log = get_logger(__name__)
 SWEEP_BATCH = 500
@@ -68,6 +71,7 @@ class Worker:
                     triage_version=self.runtime.triage_version,
                     keyring=self.runtime.keyring,
                     clock=self.clock,
+                    anonymous_caller_ref=caller_ref(self.runtime.pepper, UNKNOWN_CALLER),
                 )
         except Exception as exc:
             self.runtime.metrics.jobs.labels(outcome="failed").inc()
@@ -140,11 +144,22 @@ class Worker:
         return int(count or 0)
 
     async def maintain(self) -> None:
-        for name, action in (("spool", self._replay), ("reclaim", self.reclaim), ("sweep", self.sweep)):
+        steps = (
+            ("spool", self._replay),
+            ("reclaim", self.reclaim),
+            ("sweep", self.sweep),
+            ("outbound", self._deliver_messages),
+        )
+        for name, action in steps:
             try:
                 await action()
             except Exception as exc:
                 log.warning("worker.maintenance_failed", step=name, reason=type(exc).__name__)
+
+    async def _deliver_messages(self) -> int:
+        """Messages to send later (``hotline.sms.outbound``): retried with backoff, never blocking a case."""
+        done = await deliver_due(self.runtime, now=self.clock())
+        return done.sent + done.retrying + done.failed
 
     async def _replay(self) -> int:
         return await replay_spool(self.runtime)
