@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     caller_pepper_previous: SecretStr = SecretStr("")
     spool_dir: Path = Path("./var/spool")
     training: bool = False
+    # The IVR: the number an emergency (9) is connected to until routing provides the on-call
+    # agent's; recorded prompts (`audio:` in the flow file) relative to this URL; an operator's
+    # own copy of hotline/ivr/flow.yaml.
+    emergency_number: str | None = None
+    ivr_audio_base_url: str | None = None
+    ivr_flow_file: Path | None = None
 
     default_region: str = "CM"
     # USSD (Africa's Talking does not sign requests): the secret expected as ?key= in the

@@ -18,6 +18,9 @@ from hotline.core.queue import InProcessQueue, Queue, RedisStreamQueue
 from hotline.core.telephony import InMemoryTelephony, Telephony, TwilioTelephony
 from hotline.intake.spool import Spool
 from hotline.sms.sessions import DialogueStore, InProcessDialogueStore, build_dialogue_store
+from hotline.ivr.flow import Flow, cached_flow
+from hotline.ivr.oncall import OnCallDirectory
+from hotline.ivr.state import CallStateStore, InProcessCallStates, RedisCallStates
 from hotline.triage import TRIAGE_VERSION, assess
 
 
@@ -30,8 +33,12 @@ class Runtime:
     spool: Spool
     metrics: Metrics = field(default_factory=Metrics)
     telephony: Telephony = field(default_factory=InMemoryTelephony)
+    #: where each live call is in the IVR menu (Redis with a TTL, or in this process)
+    call_states: CallStateStore = field(default_factory=InProcessCallStates)
     #: where each SMS/WhatsApp dialogue is (Redis with a 24 h TTL, or in this process)
     dialogues: DialogueStore = field(default_factory=InProcessDialogueStore)
+    #: who to ring for an emergency; None until routing provides one (then the configured number)
+    on_call: OnCallDirectory | None = None
 
     @cached_property
     def validator(self) -> RequestValidator:
@@ -48,12 +55,17 @@ class Runtime:
     def keyring(self) -> Keyring:
         return build_keyring(self.settings)
 
+    @cached_property
+    def ivr_flow(self) -> Flow:
+        return cached_flow(self.settings.ivr_flow_file)
+
     @property
     def pepper(self) -> str:
         return self.settings.caller_pepper.get_secret_value()
 
     async def close(self) -> None:
         await self.queue.close()
+        await self.call_states.close()
         await self.dialogues.close()
         await self.telephony.close()
         await self.engine.dispose()
@@ -63,6 +75,12 @@ def build_queue(settings: Settings) -> Queue:
     if settings.redis_url:
         return RedisStreamQueue.from_url(settings.redis_url, stream=settings.queue_stream)
     return InProcessQueue()
+
+
+def build_call_states(settings: Settings) -> CallStateStore:
+    if settings.redis_url:
+        return RedisCallStates.from_url(settings.redis_url)
+    return InProcessCallStates()
 
 
 def build_telephony(settings: Settings) -> Telephony:
@@ -85,7 +103,9 @@ def build_runtime(settings: Settings, *, queue: Queue | None = None) -> Runtime:
         queue=queue if queue is not None else build_queue(settings),
         spool=Spool(settings.spool_dir),
         telephony=build_telephony(settings),
+        call_states=build_call_states(settings),
         dialogues=build_dialogue_store(settings.redis_url),
     )
+    runtime.ivr_flow  # noqa: B018 - a broken IVR flow file stops start-up, not a caller's call
     runtime.keyring  # noqa: B018 - a bad HOTLINE_DATA_KEYS stops start-up here, not at the first text
     return runtime
