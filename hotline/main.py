@@ -73,7 +73,15 @@ def create_app(
     if runtime is not None:
         app.state.runtime = runtime
     install_error_handlers(app)
-    for router in (ops_router, sms_router, voice_router, notify_router, ussd_router, auth_router, cases_router):
+    for router in (
+        ops_router,
+        sms_router,
+        voice_router,
+        notify_router,
+        ussd_router,
+        auth_router,
+        cases_router,
+    ):
         app.include_router(router)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
