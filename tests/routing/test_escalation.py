@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hotline.core.runtime import Runtime
 from hotline.intake.worker import Worker
-from hotline.models import AuditEntry, Case, EscalationStep, Notification, StepState
+from hotline.models import AuditEntry, Case, EscalationStep, Notification, Role, StepState
 from tests.fixtures.accounts import bearer, token_for
 from tests.fixtures.env import AUTH_TOKEN, PUBLIC_BASE_URL
 from tests.fixtures.fake_twilio import FakeTwilio
@@ -220,7 +220,7 @@ async def test_a_case_with_nobody_on_call_goes_to_the_national_team_and_supervis
     roster = littoral_roster()
     roster["teams"][0]["rotations"][0]["start"] = "2027-01-01"  # the primary rotation has not begun
     await install_roster(wired, roster)
-    await on_call_agent(wired, "dave", role=__import__("hotline.models", fromlist=["Role"]).Role.supervisor)
+    await on_call_agent(wired, "dave", role=Role.supervisor)
     case = await open_case(wired, now=T0, severity="medium")
     case = await reload(session, case.id)
     assert case.escalation is not None and case.escalation["coverage_gap"] is True
