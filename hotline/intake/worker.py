@@ -28,6 +28,7 @@ from hotline.intake.gateway import replay_spool
 from hotline.intake.identity import UNKNOWN_CALLER
 from hotline.intake.pipeline import Clock, Outcome, process_entry
 from hotline.models import OutboxEntry
+from hotline.routing.tasks import EscalationTimer
 from hotline.sms.outbound import deliver_due
 
 log = get_logger(__name__)
@@ -59,6 +60,7 @@ class Worker:
         self.block_seconds = block_seconds
         self.maintenance_every = maintenance_every
         self.clock = clock
+        self.escalations = EscalationTimer(runtime, name=self.name, clock=clock)
 
     async def handle(self, delivery: Delivery) -> Outcome | None:
         """Run one job; acknowledge only after its transaction committed."""
@@ -174,6 +176,7 @@ class Worker:
             except Exception as exc:
                 log.warning("worker.startup_sweep_failed", reason=type(exc).__name__)
         maintenance = asyncio.create_task(self._maintenance_loop(stop))
+        timers = asyncio.create_task(self.escalations.run(stop))
         try:
             while not stop.is_set():
                 try:
@@ -182,9 +185,10 @@ class Worker:
                     log.warning("worker.consume_failed", reason=type(exc).__name__)
                     await _sleep_or_stop(stop, 1.0)
         finally:
-            maintenance.cancel()
-            with suppress(asyncio.CancelledError):
-                await maintenance
+            for task in (maintenance, timers):
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
             log.info("worker.stopped", consumer=self.name)
 
     async def _maintenance_loop(self, stop: asyncio.Event) -> None:
