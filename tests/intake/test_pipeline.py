@@ -73,8 +73,12 @@ async def test_a_second_delivery_of_the_same_job_changes_nothing(
 async def test_each_report_is_audited_in_a_chain_that_verifies(
     client: httpx.AsyncClient, runtime: Runtime, session: AsyncSession
 ) -> None:
-    for body in (URGENT, "bonjour, comment avoir un passeport ?"):
-        await send_sms(client, body)
+    # Two callers: texts from one caller within 14 days join one case (tests/sms).
+    for sender, body in (
+        ("+237690000001", URGENT),
+        ("+237690000002", "bonjour, comment avoir un passeport ?"),
+    ):
+        await send_sms(client, body, sender=sender)
     await drain(Worker(runtime, block_seconds=0.2))
 
     entries = (await session.execute(select(AuditEntry).order_by(AuditEntry.seq))).scalars().all()
