@@ -30,8 +30,6 @@ def real_logging() -> Iterator[io.StringIO]:
     logging.getLogger().handlers.clear()
 
 
-
-
 async def test_calls_with_consent_danger_and_messages_log_nothing_personal(
     phone: TwimlPhone, runtime: Runtime, client: httpx.AsyncClient, real_logging: io.StringIO
 ) -> None:
