@@ -60,9 +60,13 @@ async def pick(
 
 
 async def choose_assignee(session: AsyncSession, roster: RosterDocument, case: Case, at: datetime) -> Choice:
-    team = roster.team_for(case.region, case.abroad)
+    regional = bool(case.region) and not case.abroad
+    # A known region without a team of its own is a gap too: the national team covers it, loudly.
+    team = roster.team(str(case.region)) if regional else roster.team(NATIONAL)
     primaries = await _holders(session, roster, team, "primary", at)
     gap = not primaries
+    if team is None and regional:
+        team = roster.team(NATIONAL)
     if gap:
         national = roster.team(NATIONAL)
         primaries = await _holders(session, roster, national, "primary", at) or await _holders(
