@@ -12,6 +12,7 @@ import typer
 from hotline.audit.cli import audit_app
 from hotline.core.config import ConfigError, Settings, load_settings
 from hotline.core.logging import configure_logging
+from hotline.privacy.cli import keys_app, privacy_app, retention_app
 from hotline.routing.cli import roster_app
 from hotline.triage.cli import triage_app
 
@@ -24,6 +25,9 @@ app.add_typer(agents_app, name="agents")
 app.add_typer(simulate_app, name="simulate")
 app.add_typer(triage_app, name="triage")
 app.add_typer(audit_app, name="audit")
+app.add_typer(keys_app, name="keys")
+app.add_typer(retention_app, name="retention")
+app.add_typer(privacy_app, name="privacy")
 app.add_typer(roster_app, name="roster")
 
 

@@ -3,7 +3,8 @@
 * consume: read a batch, run each job in its own transaction, acknowledge after commit;
 * reclaim: take over entries another consumer read but never acknowledged (it died);
 * sweep: publish again outbox rows nobody processed (Redis was down, a publish was lost);
-* replay: drain the spool into the database once it is reachable again.
+* replay: drain the spool into the database once it is reachable again;
+* retention: once a day, purge personal data past its retention period (hotline.privacy).
 
 A job that fails is not acknowledged; it is delivered again by reclaim (Redis) or the
 sweeper (in-process), and the outbox row's idempotency makes the retry safe.
@@ -28,11 +29,14 @@ from hotline.intake.gateway import replay_spool
 from hotline.intake.identity import UNKNOWN_CALLER
 from hotline.intake.pipeline import Clock, Outcome, process_entry
 from hotline.models import OutboxEntry
+from hotline.privacy.retention import last_run, run_retention
 from hotline.routing.tasks import EscalationTimer
 from hotline.sms.outbound import deliver_due
 
 log = get_logger(__name__)
 SWEEP_BATCH = 500
+# How often a worker asks the audit log whether the daily retention run is due.
+RETENTION_CHECK_EVERY = timedelta(minutes=10)
 
 
 def _utcnow() -> datetime:
@@ -61,6 +65,7 @@ class Worker:
         self.maintenance_every = maintenance_every
         self.clock = clock
         self.escalations = EscalationTimer(runtime, name=self.name, clock=clock)
+        self._retention_checked_at: datetime | None = None
 
     async def handle(self, delivery: Delivery) -> Outcome | None:
         """Run one job; acknowledge only after its transaction committed."""
@@ -151,12 +156,28 @@ class Worker:
             ("reclaim", self.reclaim),
             ("sweep", self.sweep),
             ("outbound", self._deliver_messages),
+            ("retention", self.retention_if_due),
         )
         for name, action in steps:
             try:
                 await action()
             except Exception as exc:
                 log.warning("worker.maintenance_failed", step=name, reason=type(exc).__name__)
+
+    async def retention_if_due(self) -> bool:
+        """Run retention when the last run (its ``retention.completed`` audit entry) is older
+        than ``retention_every_hours``: once a day across every worker and restart."""
+        now = self.clock()
+        checked = self._retention_checked_at
+        if checked is not None and now - checked < RETENTION_CHECK_EVERY:
+            return False
+        self._retention_checked_at = now
+        async with self.runtime.sessions() as session:
+            last = await last_run(session)
+        if last is not None and now - last < timedelta(hours=self.runtime.settings.retention_every_hours):
+            return False
+        await run_retention(self.runtime, now=now)
+        return True
 
     async def _deliver_messages(self) -> int:
         """Messages to send later (``hotline.sms.outbound``): retried with backoff, never blocking a case."""
