@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from hotline.agents.service import create_agent, find_by_username
+from hotline.agents.service import REGIONS, create_agent, find_by_username
 from hotline.core.db import unit_of_work
 from hotline.core.runtime import Runtime
 from hotline.intake.gateway import accept, publish
 from hotline.intake.identity import caller_ref_for
 from hotline.intake.service import IncomingContact
 from hotline.models import Role
+from hotline.routing.repository import current_roster
+from hotline.routing.roster import EMPTY_ROSTER, roster_from
+from hotline.routing.service import import_roster
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,41 @@ DEMO_REPORTS = (
 )
 
 
+def demo_roster() -> dict[str, Any]:
+    """Every region and the national team covered around the clock by the two demo agents, in
+    12-hour shifts handing over at 07:00 and 19:00 Douala time, the supervisor supervising.
+    No phones: in a demo every alert stays in the console."""
+    local, centre = "agent.littoral", "agent.centre"
+
+    def rotations(first: str, second: str) -> list[dict[str, Any]]:
+        shift = {"shift_hours": 12, "handoff": "07:00", "start": "2026-01-01"}
+        return [
+            {"role": "primary", **shift, "order": [first, second]},
+            {"role": "backup", **shift, "order": [second, first]},
+        ]
+
+    teams: list[dict[str, Any]] = [
+        {
+            "name": region,
+            "region": region,
+            "supervisors": ["supervisor"],
+            "rotations": rotations(local, centre)
+            if region in DEMO_LOGINS[0].regions
+            else rotations(centre, local),
+        }
+        for region in REGIONS
+    ]
+    teams.append(
+        {
+            "name": "National",
+            "national": True,
+            "supervisors": ["supervisor"],
+            "rotations": rotations(centre, local),
+        }
+    )
+    return {"version": 1, "timezone": "Africa/Douala", "teams": teams}
+
+
 async def seed(runtime: Runtime) -> list[DemoLogin]:
     """Create the demo accounts that do not exist yet, and a few demo reports on a fresh database."""
     created: list[DemoLogin] = []
@@ -67,6 +106,14 @@ async def seed(runtime: Runtime) -> list[DemoLogin]:
                     regions=login.regions,
                 )
                 created.append(login)
+        if await current_roster(session) is EMPTY_ROSTER:
+            await import_roster(
+                session,
+                roster_from(demo_roster()),
+                keyring=runtime.keyring,
+                pepper=runtime.pepper,
+                imported_by="demo",
+            )
     if created:
         for index, (channel, sender, body) in enumerate(DEMO_REPORTS):
             recorded = await accept(

@@ -18,6 +18,7 @@ from hotline.intake.gateway import replay_spool
 from hotline.intake.worker import Worker
 from hotline.ivr.router import router as voice_router
 from hotline.ops.router import router as ops_router
+from hotline.routing.oncall import RosterOnCall
 from hotline.routing.router import router as notify_router
 from hotline.sms.router import router as sms_router
 from hotline.sms.templates import default_templates
@@ -46,6 +47,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own = runtime is None
         rt = runtime if runtime is not None else build_runtime(settings)
+        rt.on_call = rt.on_call or RosterOnCall(rt)
         app.state.runtime = rt
         stop = asyncio.Event()
         tasks = [asyncio.create_task(_spool_replayer(rt, stop))]
@@ -71,6 +73,7 @@ def create_app(
         openapi_url="/api/openapi.json",
     )
     if runtime is not None:
+        runtime.on_call = runtime.on_call or RosterOnCall(runtime)
         app.state.runtime = runtime
     install_error_handlers(app)
     for router in (

@@ -112,3 +112,53 @@ async def test_no_agent_phone_in_logs_metrics_or_audit_through_alerts_failures_a
             assert form not in logs
             assert form not in metrics
             assert form not in audit
+
+
+async def test_the_ivr_dials_the_regions_primary_on_call_from_the_roster(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    """The IVR's emergency <Dial> asks the roster: the region's primary, else the national team's,
+    else the configured emergency number."""
+    from hotline.routing.oncall import RosterOnCall
+
+    directory = runtime.on_call
+    assert isinstance(directory, RosterOnCall), "the app plugs the roster into the IVR"
+    runtime.settings = runtime.settings.model_copy(update={"emergency_number": "+237222000999"})
+    directory = RosterOnCall(runtime)
+    assert await directory.number_for("Littoral") == "+237222000999"  # no roster yet
+    await littoral_team(runtime)
+    now_roster = {
+        "version": 1,
+        "teams": [
+            {"name": "Littoral", "region": "Littoral", "rotations": [_rotation("alice")]},
+            {"name": "National", "national": True, "rotations": [_rotation("nina")]},
+        ],
+    }
+    await install_roster(runtime, now_roster)
+    assert await directory.number_for("Littoral") == PHONES["alice"]
+    assert await directory.number_for("Ouest") == PHONES["nina"]
+    assert await directory.number_for("abroad") == PHONES["nina"]
+    assert await directory.number_for(None) == PHONES["nina"]
+
+
+def _rotation(username: str) -> dict[str, object]:
+    start = str((datetime.now(UTC) - timedelta(days=2)).date())
+    return {"role": "primary", "shift_hours": 24, "handoff": "07:00", "start": start, "order": [username]}
+
+
+async def test_the_demo_roster_covers_every_region_so_demo_cases_are_routed(
+    client: httpx.AsyncClient, runtime: Runtime, session: AsyncSession
+) -> None:
+    from hotline.demo import seed
+    from hotline.models import Case, Roster
+
+    await seed(runtime)
+    await seed(runtime)
+    assert len((await session.execute(select(Roster))).scalars().all()) == 1
+    ready = (await client.get("/readyz")).json()
+    assert ready["checks"]["on_call"] == "ok"
+    worker = Worker(runtime, block_seconds=0.2)
+    while await worker.run_once():
+        pass
+    cases = (await session.execute(select(Case))).scalars().all()
+    assert cases and all(c.assignee_id is not None and c.escalation is not None for c in cases)
