@@ -135,3 +135,73 @@ async def test_the_text_dialogue_whatsapp_media_and_ussd_leave_no_number_words_o
     server_lines = [line for line in logs.splitlines() if '"logger": "httpx"' not in line]
     assert server_lines and not any(USSD_SECRET in line for line in server_lines)
     assert USSD_SECRET not in metrics
+
+
+async def test_privacy_operations_and_a_crashed_job_leave_no_number_or_words_in_logs_metrics_or_audit(
+    client: httpx.AsyncClient, runtime: Runtime, real_logging: io.StringIO
+) -> None:
+    """Callback consent, retention, export, erasure and key rotation log counts, never contents;
+    a traceback carries no local variables."""
+    import base64
+    import dataclasses
+    from datetime import UTC, datetime, timedelta
+
+    from pydantic import SecretStr
+    from sqlalchemy import select
+
+    from hotline.audit.verify import verify
+    from hotline.models import AuditEntry
+    from hotline.privacy.requests import erase, export
+    from hotline.privacy.retention import run_retention
+    from hotline.privacy.rotation import rotate
+    from tests.privacy.reports import call_report, close, text_report
+
+    texted = await text_report(runtime, NUMBER, body=WORDS)
+    called = await call_report(runtime, NUMBER)
+    await text_report(runtime, USSD_NUMBER, body=WORDS)
+    closed = datetime(2026, 1, 1, tzinfo=UTC)
+    for report in (texted, called):
+        await close(runtime, report.case_id, closed)
+    await run_retention(runtime, now=closed + timedelta(days=91))
+    await export(runtime, USSD_NUMBER, now=closed)
+    await erase(runtime, NUMBER, now=closed)
+    rotated = dataclasses.replace(
+        runtime,
+        settings=runtime.settings.model_copy(
+            update={
+                "data_keys": SecretStr(
+                    "t9:"
+                    + base64.b64encode(b"9" * 32).decode()
+                    + ","
+                    + runtime.settings.data_keys.get_secret_value()
+                )
+            }
+        ),
+    )
+    assert (await rotate(rotated, now=closed)).complete
+
+    def job(number: str, words: str) -> None:
+        # Locals a traceback with locals would show (reversed, so no source line contains them).
+        caller_number, what_they_said = number[::-1], words[::-1]
+        raise ValueError(f"boom after {len(caller_number) + len(what_they_said)} characters")
+
+    try:
+        job(NUMBER, WORDS)
+    except ValueError:
+        get_logger("pipeline").exception("pipeline.job_failed")
+    metrics = (await client.get("/metrics")).text
+    async with runtime.sessions() as session:
+        chain = "\n".join(
+            f"{e.actor} {e.action} {e.subject} {e.details}"
+            for e in (await session.execute(select(AuditEntry))).scalars()
+        )
+        assert (await verify(session)).ok
+
+    logs = real_logging.getvalue()
+    assert "retention.run" in logs and "keys.rotated" in logs and "Traceback" in logs and "boom after" in logs
+    assert "privacy.erased" in chain and "retention.purged" in chain
+    for output in (logs, metrics, chain):
+        for number in (NUMBER, USSD_NUMBER):
+            assert number not in output and number[1:] not in output and number[4:] not in output
+        assert "Mireille" not in output and "Bépanda" not in output and "cousine" not in output
+        assert NUMBER[::-1] not in output and WORDS[::-1][:20] not in output
