@@ -157,3 +157,53 @@ async def test_the_case_json_carries_assignee_deadline_and_escalation(
     assert shown["escalation"]["state"] == "running"
     assert shown["escalation"]["sla"]["deadline"] == "2026-12-01T09:15:00.000000Z"
     assert shown["escalation"]["team"] == "Littoral"
+
+
+async def test_a_low_case_is_due_by_the_start_of_the_next_shift(
+    wired: Runtime, session: AsyncSession
+) -> None:
+    """Low: the deadline is the team's next handoff (07:00 Douala the next morning)."""
+    from datetime import UTC, datetime
+
+    from tests.fixtures.routing import littoral_team
+
+    await littoral_team(wired)
+    case = await open_case(wired, now=T0, severity="low")
+    assert case.ack_deadline == datetime(2026, 12, 2, 6, 0, tzinfo=UTC)
+
+
+async def test_a_raised_severity_restarts_the_escalation_under_the_stricter_policy(
+    wired: Runtime, session: AsyncSession, fake_twilio: FakeTwilio, clock: FakeClock
+) -> None:
+    """A medium case nobody took becomes critical: a new generation with a 5-minute deadline, the
+    medium steps cancelled, the same assignee, and the call placed at once."""
+    from hotline.core.db import unit_of_work
+    from hotline.models import EscalationStep, StepState
+    from hotline.routing.escalation import route_case
+    from tests.fixtures.routing import littoral_team
+
+    await littoral_team(wired)
+    case = await open_case(wired, now=T0, severity="medium")
+    timer = Worker(wired, clock=clock).escalations
+    await timer.run_due()
+    assert fake_twilio.calls == []
+    later = clock.set(T0 + timedelta(minutes=2))
+    async with unit_of_work(wired.sessions) as s:
+        found = (await s.execute(select(Case).where(Case.id == case.id))).scalar_one()
+        found.severity = "critical"
+        await route_case(s, found, now=later)
+        await route_case(s, found, now=later)  # idempotent
+    await timer.run_due()
+    assert [WHO[c["To"]] for c in fake_twilio.calls] == ["alice"]
+    session.expire_all()
+    found = (await session.execute(select(Case).where(Case.id == case.id))).scalar_one()
+    assert found.escalation is not None and found.escalation["generation"] == 2
+    assert found.ack_deadline == later + timedelta(minutes=5)
+    old = (
+        await session.execute(
+            select(EscalationStep.state).where(
+                EscalationStep.generation == 1, EscalationStep.state == StepState.pending
+            )
+        )
+    ).all()
+    assert old == []
