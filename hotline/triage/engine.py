@@ -13,15 +13,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import NamedTuple
 
 from hotline.triage.assessment import CATEGORIES, FORMS, REGIONS, Assessment
 from hotline.triage.knowledge import Concept, Knowledge, load_knowledge
 from hotline.triage.language import LanguageGuesser
 from hotline.triage.matching import PhraseMatcher
 from hotline.triage.minors import Age, find_ages
-from hotline.triage.normalise import MAX_CHARS, Normaliser, Token
+from hotline.triage.normalise import MAX_CHARS, Normaliser, Tokens
 from hotline.triage.places import PlaceFinder, PlaceFinding
-from hotline.triage.severity import decide
+from hotline.triage.severity import SeverityRules
 
 # When two categories score the same, the one that protects more wins.
 CATEGORY_PRIORITY = CATEGORIES
@@ -39,8 +40,7 @@ _MENU_CATEGORIES = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
     """A concept found in the text, not negated."""
 
     concept_id: str
@@ -52,6 +52,11 @@ class Hit:
 
     def has(self, tag: str) -> bool:
         return tag in self.concept.tags
+
+
+_NO_HITS: tuple[Hit, ...] = ()
+_NOT_EVIDENCE = frozenset({"minor_strong", "not_minor", "context"})
+"""Tags of concepts that `_evidence` leaves out (minor and context cues are reported elsewhere, or not at all)."""
 
 
 class Engine:
@@ -83,6 +88,10 @@ class Engine:
             | set(lexicon.hypothetical)
         )
         self._normaliser = Normaliser(knowledge.normalisation.abbreviations, vocabulary)
+        self._severity = SeverityRules(knowledge.severity)
+        self._not_evidence = frozenset(
+            cid for cid, c in lexicon.concepts.items() if not c.tags.isdisjoint(_NOT_EVIDENCE)
+        )
 
     @classmethod
     def from_directory(cls, directory: Path | str) -> Engine:
@@ -97,15 +106,22 @@ class Engine:
     ) -> Assessment:
         """Assess one report. Never raises on odd input: unknown answer keys and values are ignored."""
         text = _clean(text)
-        tokens = self._normaliser.tokens(text)
+        tokens = self._normaliser.split(text)
         hits = self._hits(tokens, text)
+        tagged: dict[str, list[Hit]] = {}
+        for h in hits:
+            for tag in h.concept.tags:
+                if tag in tagged:
+                    tagged[tag].append(h)
+                else:
+                    tagged[tag] = [h]
         places = self._places.find(tokens, text)
         given = _Answers.read(answers)
         reasons: list[str] = []
 
         ages = find_ages(tokens)
-        child = self._child(tokens, hits, text, ages)
-        scores = self._category_scores(hits, places, text, child is not None)
+        child = self._child(tokens, tagged, text, ages)
+        scores = self._category_scores(hits, tagged, places, text, child is not None)
         category = _best(scores)
         menu_only = False
         if given.menu in _MENU_CATEGORIES and category in ("non_actionable", "information"):
@@ -115,7 +131,7 @@ class Engine:
                 category = menu_category
                 reasons.append(f"answer: menu = {given.menu}")
 
-        facts = self._facts(hits, category)
+        facts = self._facts(tagged)
         if menu_only:
             facts.add("menu_only")
 
@@ -136,7 +152,7 @@ class Engine:
             facts.add("answer_emergency")
             reasons.append("answer: menu = emergency")
 
-        verdict = decide(self.knowledge.severity, category, facts)
+        verdict = self._severity.decide(category, facts)
         if verdict.rule is not None:
             reasons.insert(0, f"severity {verdict.severity}: {verdict.rule}")
 
@@ -149,7 +165,7 @@ class Engine:
         elif region is not None:
             reasons.append(f"region {region}: '{places.region_quote}'")
 
-        abroad = self._abroad(category, hits, places.foreign_location is not None, facts)
+        abroad = self._abroad(category, tagged, places.foreign_location is not None, facts)
         if given.region == "abroad":
             abroad = True
             reasons.append("answer: region = abroad")
@@ -158,7 +174,7 @@ class Engine:
 
         if (minor_reason and minor) or minor_reason:
             reasons.append(minor_reason)
-        reasons.extend(_evidence(hits))
+        reasons.extend(_evidence(hits, self._not_evidence))
         if not hits and not reasons[1:]:
             reasons.append("nothing to act on in the text")
 
@@ -170,24 +186,26 @@ class Engine:
             imminent_danger=verdict.imminent_danger,
             region=region,
             abroad=abroad,
-            language=self._language.guess(tokens),
+            language=self._language.guess_texts(tokens.texts),
             reasons=tuple(_dedupe(reasons)),
         )
 
     # ---------------------------------------------------------------------------------------------- evidence
 
-    def _hits(self, tokens: Sequence[Token], text: str) -> list[Hit]:
+    def _hits(self, tokens: Tokens, text: str) -> list[Hit]:
         hits: list[Hit] = []
-        for match in self._matcher.find(tokens):
-            concept = self._concepts[match.key]
+        concepts = self._concepts
+        starts, ends, sentences = tokens.starts, tokens.ends, tokens.sentences
+        for match in self._matcher.scan(tokens.texts, tokens.clauses):
+            concept = concepts[match.key]
             if match.negated and concept.negatable:
                 continue
             if match.hypothetical and concept.hypothetical_cancels:
                 continue
-            quote = text[tokens[match.start].start : tokens[match.end - 1].end]
+            quote = text[starts[match.start] : ends[match.end - 1]]
             if len(quote) > _QUOTE_MAX:
                 quote = quote[: _QUOTE_MAX - 1] + "…"
-            hits.append(Hit(match.key, concept, match.start, match.end, tokens[match.start].sentence, quote))
+            hits.append(Hit(match.key, concept, match.start, match.end, sentences[match.start], quote))
         shadows = [(h.start, h.end, h.concept.shadows) for h in hits if h.concept.shadows]
         if shadows:
             hits = [
@@ -198,22 +216,27 @@ class Engine:
         return hits
 
     def _category_scores(
-        self, hits: Sequence[Hit], places: PlaceFinding, text: str, child: bool
+        self,
+        hits: Sequence[Hit],
+        tagged: Mapping[str, Sequence[Hit]],
+        places: PlaceFinding,
+        text: str,
+        child: bool,
     ) -> dict[str, float]:
         per_concept: dict[str, int] = {}
         for h in hits:
             per_concept[h.concept_id] = per_concept.get(h.concept_id, 0) + 1
         scores = dict.fromkeys(CATEGORIES, 0.0)
-        tags_seen = {t for h in hits for t in h.concept.tags}
+        tags_seen = tagged
         for concept_id, count in per_concept.items():
             concept = self._concepts[concept_id]
             factor = min(1.0 + 0.5 * (count - 1), 2.0)
             for category, weight in concept.scores.items():
                 scores[category] += weight * factor
-        core = any(h.has("core") for h in hits)
+        core = "core" in tagged
         departure = "departure" in tags_seen
         foreign_location = places.foreign_location is not None
-        distress = any(h.has("migration") or h.has("danger") for h in hits)
+        distress = "migration" in tagged or "danger" in tagged
         migration_context = foreign_location or any(
             h.concept_id in ("desert_stranding", "sea_distress", "migration_route") for h in hits
         )
@@ -240,64 +263,68 @@ class Engine:
             scores["risky_recruitment"] *= 0.5
         if "?" in text:
             scores["information"] += 0.5
-        if core or any(h.has("danger") for h in hits):
+        if core or "danger" in tagged:
             scores["information"] *= 0.3
         scores["non_actionable"] = max(scores["non_actionable"], _NON_ACTIONABLE_FLOOR)
         return scores
 
-    def _facts(self, hits: Sequence[Hit], category: str) -> set[str]:
+    def _facts(self, tagged: Mapping[str, Sequence[Hit]]) -> set[str]:
         facts: set[str] = set()
-        past_sentences = {h.sentence for h in hits if h.has("past")}
-        ended_at = [h.start for h in hits if h.has("ended")]
+        past_sentences = {h.sentence for h in tagged.get("past", _NO_HITS)}
+        ended_at = [h.start for h in tagged.get("ended", _NO_HITS)]
         last_ended = max(ended_at, default=-1)
         danger = [
-            h for h in hits if h.has("danger") and h.sentence not in past_sentences and h.start > last_ended
+            h
+            for h in tagged.get("danger", _NO_HITS)
+            if h.sentence not in past_sentences and h.start > last_ended
         ]
         confined = [
             h
-            for h in hits
-            if h.has("confinement") and h.sentence not in past_sentences and h.start > last_ended
+            for h in tagged.get("confinement", _NO_HITS)
+            if h.sentence not in past_sentences and h.start > last_ended
         ]
-        ongoing_after = any(h.has("ongoing") and h.start > last_ended for h in hits)
+        ongoing_after = any(h.start > last_ended for h in tagged.get("ongoing", _NO_HITS))
         if danger:
             facts.add("danger_now")
         if confined:
             facts.add("confined_now")
         if ended_at and not (danger or confined or ongoing_after):
             facts.add("ended")
-        if any(h.has("vague") for h in hits):
+        if "vague" in tagged:
             facts.add("vague")
-        departures = [h for h in hits if h.has("departure")]
+        departures = tagged.get("departure", _NO_HITS)
         if departures:
             facts.add("departure")
             sentences = {h.sentence for h in departures}
             for tag in ("departure_today", "departure_soon", "departure_later"):
-                timed = [h for h in hits if h.has(tag)]
+                timed = tagged.get(tag, _NO_HITS)
                 if any(h.sentence in sentences for h in timed) or (tag != "departure_today" and timed):
                     facts.add(tag)
         return facts
 
     def _child(
-        self, tokens: Sequence[Token], hits: Sequence[Hit], text: str, ages: Sequence[Age]
+        self, tokens: Tokens, tagged: Mapping[str, Sequence[Hit]], text: str, ages: Sequence[Age]
     ) -> str | None:
         """The reason the report concerns a person under 18, or None."""
         young = [a for a in ages if a.years < 18]
         if young:
             age = young[0]
-            return f"minor: '{text[tokens[age.start].start : tokens[age.end - 1].end]}'"
+            return f"minor: '{tokens.quote(text, age.start, age.end - 1)}'"
         if any(a.years >= 18 for a in ages):
             return None
-        words = [h for h in hits if h.has("minor_strong")]
+        words = tagged.get("minor_strong", _NO_HITS)
         if words:
             return f"minor: '{words[0].quote}'"
         return None
 
-    def _abroad(self, category: str, hits: Sequence[Hit], foreign_location: bool, facts: set[str]) -> bool:
+    def _abroad(
+        self, category: str, tagged: Mapping[str, Sequence[Hit]], foreign_location: bool, facts: set[str]
+    ) -> bool:
         if category == "migrant_distress":
             return True
         if category != "trafficking" or not foreign_location:
             return False
-        came_home = any(h.has("returned") for h in hits)
+        came_home = "returned" in tagged
         return not (came_home and "ended" in facts)
 
 
@@ -361,11 +388,11 @@ def _form(hits: Sequence[Hit]) -> str:
     return "unspecified"
 
 
-def _evidence(hits: Sequence[Hit]) -> list[str]:
+def _evidence(hits: Sequence[Hit], not_evidence: frozenset[str]) -> list[str]:
     """One reason per concept with the caller's words; tense and minor cues are reported elsewhere."""
     seen: dict[str, list[str]] = {}
     for h in hits:
-        if h.has("minor_strong") or h.has("not_minor") or h.has("context"):
+        if h.concept_id in not_evidence:
             continue
         quotes = seen.setdefault(h.concept.label, [])
         if len(quotes) < 2 and h.quote not in quotes:

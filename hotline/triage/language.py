@@ -17,23 +17,37 @@ class LanguageGuesser:
             for word, weight in words.items():
                 weights.setdefault(word, []).append((lang, weight))
         self._weights = {word: tuple(pairs) for word, pairs in weights.items()}
-        self._has_bigrams = any(" " in word for word in self._weights)
+        # two-word markers by their first word: "no get" → {"no": {"get": ...}}
+        self._bigrams: dict[str, dict[str, tuple[tuple[str, float], ...]]] = {}
+        for word, pairs in self._weights.items():
+            if " " in word:
+                first, second = word.split(" ", 1)
+                self._bigrams.setdefault(first, {})[second] = pairs
 
     @property
     def words(self) -> frozenset[str]:
         return frozenset(w for words in self._markers.values() for w in words)
 
     def guess(self, tokens: Sequence[Token]) -> str:
+        return self.guess_texts([t.text for t in tokens])
+
+    def guess_texts(self, texts: Sequence[str]) -> str:
+        """The language of a text given its normalised words."""
         score: dict[str, float] = dict.fromkeys(self._markers, 0.0)
         weights = self._weights
+        bigrams = self._bigrams
         previous = ""
-        for token in tokens:
-            for lang, weight in weights.get(token.text, ()):
-                score[lang] += weight
-            if self._has_bigrams and previous:
-                for lang, weight in weights.get(f"{previous} {token.text}", ()):
+        for text in texts:
+            pairs = weights.get(text)
+            if pairs is not None:
+                for lang, weight in pairs:
                     score[lang] += weight
-            previous = token.text
+            if previous in bigrams:
+                pairs = bigrams[previous].get(text)
+                if pairs is not None:
+                    for lang, weight in pairs:
+                        score[lang] += weight
+            previous = text
         fr, en = score.get("fr", 0.0), score.get("en", 0.0)
         pcm, camfranglais = score.get("pcm", 0.0), score.get("camfranglais", 0.0)
         if fr + en + pcm < 1.0:

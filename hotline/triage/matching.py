@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from hotline.triage.normalise import Token
 
@@ -49,8 +50,7 @@ class Entry:
     self_negating: bool
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
+class Match(NamedTuple):
     key: str
     phrase: str
     start: int
@@ -59,6 +59,13 @@ class Match:
     """Index after the last token."""
     negated: bool
     hypothetical: bool
+
+
+_Candidate = tuple[Entry, int]
+"""An entry to try at a token, and how many of its leading patterns the index lookup already checked."""
+_Plan = tuple[tuple[_Candidate, ...], dict[str, tuple[_Candidate, ...]], tuple[_Candidate, ...]]
+"""For one token text: entries to try anyway, entries by the next token's text, entries found by prefix."""
+_PLANS_MAX = 100_000
 
 
 class PhraseMatcher:
@@ -92,6 +99,11 @@ class PhraseMatcher:
                         by_next.setdefault(next_word, []).append(entry)
                 else:
                     anyway.append(entry)
+        self._by_next = {
+            word: {following: tuple((e, 2) for e in es) for following, es in by_next.items()}
+            for word, (by_next, _) in self._exact.items()
+        }
+        self._plans: dict[str, _Plan | tuple[()]] = {}
 
     @property
     def words(self) -> frozenset[str]:
@@ -99,62 +111,102 @@ class PhraseMatcher:
         return frozenset(self._words)
 
     def find(self, tokens: Sequence[Token]) -> list[Match]:
-        texts = [t.text for t in tokens]
+        return self.scan([t.text for t in tokens], [t.clause for t in tokens])
+
+    def _plan(self, text: str) -> _Plan | tuple[()]:
+        """What to try where a token reads `text` (cached: the same words come back in every report)."""
+        plan = self._plans.get(text)
+        if plan is not None:
+            return plan
+        anyway: tuple[_Candidate, ...] = ()
+        by_next: dict[str, tuple[_Candidate, ...]] = {}
+        bucket = self._exact.get(text)
+        if bucket is not None:
+            anyway = tuple((e, 1) for e in bucket[1])
+            by_next = self._by_next[text]
+        # a prefix entry whose first pattern accepts this text goes on from its second pattern
+        prefixed = tuple((e, 1) for e in self._prefix.get(text[:3], ()) if e.patterns[0].accepts(text))
+        plan = (anyway, by_next, prefixed) if (anyway or by_next or prefixed) else ()
+        if len(self._plans) >= _PLANS_MAX:
+            self._plans.clear()
+        self._plans[text] = plan
+        return plan
+
+    def scan(self, texts: Sequence[str], clauses: Sequence[int]) -> list[Match]:
+        """Every match in the token texts (`clauses[i]`: the clause of token i, which bounds negation)."""
         found: list[Match] = []
-        seen: set[tuple[str, int]] = set()
         last = len(texts) - 1
-        exact_index, prefix_index = self._exact, self._prefix
+        plans = self._plans
+        negators, hypothetical = self._negators, self._hypothetical
         for i, text in enumerate(texts):
-            # (entries, how many leading patterns the index lookup already checked)
-            groups: list[tuple[list[Entry], int]] = []
-            bucket = exact_index.get(text)
-            if bucket is not None:
-                by_next, anyway = bucket
-                if anyway:
-                    groups.append((anyway, 1))
-                if by_next and i < last:
-                    following = by_next.get(texts[i + 1])
-                    if following:
-                        groups.append((following, 2))
-            if prefix_index:
-                prefixed = prefix_index.get(text[:3])
-                if prefixed:
-                    groups.append((prefixed, 0))
-            for entries, checked in groups:
-                for entry in entries:
-                    end = _match_from(entry.patterns, texts, i + checked, checked)
-                    if end is None or (entry.key, i) in seen:
-                        continue
-                    seen.add((entry.key, i))
-                    negated = not entry.self_negating and self._cue_before(tokens, i, self._negators)
-                    hypothetical = self._cue_before(tokens, i, self._hypothetical, window=5)
-                    found.append(Match(entry.key, entry.phrase, i, end, negated, hypothetical))
+            plan = plans.get(text)
+            if plan is None:
+                plan = self._plan(text)
+            if not plan:
+                continue
+            anyway, by_next, prefixed = plan
+            candidates = anyway
+            if by_next and i < last:
+                following = by_next.get(texts[i + 1])
+                if following:
+                    candidates = candidates + following
+            if prefixed:
+                candidates = candidates + prefixed
+            keys_here: set[str] = set()
+            for entry, checked in candidates:
+                patterns = entry.patterns
+                if checked == len(patterns):
+                    end: int | None = i + checked
+                else:
+                    end = _match_from(patterns, texts, i + checked, checked)
+                if end is None or entry.key in keys_here:
+                    continue
+                keys_here.add(entry.key)
+                negated = (
+                    not entry.self_negating and bool(negators) and _cue_before(texts, clauses, i, negators)
+                )
+                hypo = bool(hypothetical) and _cue_before(texts, clauses, i, hypothetical, window=5)
+                found.append(Match(entry.key, entry.phrase, i, end, negated, hypo))
         return _drop_nested(found)
 
-    def _cue_before(
-        self, tokens: Sequence[Token], i: int, cues: frozenset[str], window: int = NEGATION_WINDOW
-    ) -> bool:
-        clause = tokens[i].clause
-        for j in range(i - 1, max(-1, i - 1 - window), -1):
-            if tokens[j].clause != clause:
-                return False
-            if tokens[j].text in cues:
-                return True
-        return False
+
+def _cue_before(
+    texts: Sequence[str], clauses: Sequence[int], i: int, cues: frozenset[str], window: int = NEGATION_WINDOW
+) -> bool:
+    """A cue word within `window` words before token i, in its clause."""
+    clause = clauses[i]
+    for j in range(i - 1, max(-1, i - 1 - window), -1):
+        if clauses[j] != clause:
+            return False
+        if texts[j] in cues:
+            return True
+    return False
 
 
 def _match_from(patterns: Sequence[_Pattern], texts: Sequence[str], i: int, p: int) -> int | None:
     """End index when `patterns[p:]` match `texts` from `i`, else None; a gap tries the shortest span first."""
     n = len(texts)
-    while p < len(patterns):
+    count = len(patterns)
+    while p < count:
         pattern = patterns[p]
         if pattern.gap:
-            for skip in range(GAP_MAX + 1):
-                end = _match_from(patterns, texts, i + skip, p + 1)
+            after = patterns[p + 1]  # a phrase never ends with a gap
+            for j in range(i, i + GAP_MAX + 1):
+                if after.gap:
+                    end = _match_from(patterns, texts, j, p + 1)
+                elif j >= n:
+                    return None
+                elif texts[j] in after.exact or (after.prefixes and texts[j].startswith(after.prefixes)):
+                    end = _match_from(patterns, texts, j + 1, p + 2)
+                else:
+                    continue
                 if end is not None:
                     return end
             return None
-        if i >= n or not pattern.accepts(texts[i]):
+        if i >= n:
+            return None
+        text = texts[i]
+        if text not in pattern.exact and not (pattern.prefixes and text.startswith(pattern.prefixes)):
             return None
         i += 1
         p += 1
@@ -166,13 +218,22 @@ def _drop_nested(matches: list[Match]) -> list[Match]:
     by_key: dict[str, list[Match]] = {}
     for m in matches:
         by_key.setdefault(m.key, []).append(m)
+    if len(by_key) == len(matches):  # one match per key: nothing overlaps
+        return sorted(matches, key=_by_start_and_key)
     kept: list[Match] = []
     for group in by_key.values():
+        if len(group) == 1:
+            kept.append(group[0])
+            continue
         group.sort(key=lambda m: (m.start, -(m.end - m.start)))
         last_end = -1
         for m in group:
             if m.start >= last_end:
                 kept.append(m)
                 last_end = m.end
-    kept.sort(key=lambda m: (m.start, m.key))
+    kept.sort(key=_by_start_and_key)
     return kept
+
+
+def _by_start_and_key(m: Match) -> tuple[int, str]:
+    return (m.start, m.key)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from hotline.triage.normalise import Token
+from hotline.triage.normalise import Tokens
 
 _NUMBER_WORDS = {
     "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8, "neuf": 9,
@@ -49,41 +49,41 @@ class Age:
     end: int
 
 
-def _number(tokens: Sequence[Token], i: int) -> tuple[int, int] | None:
+def _number(texts: Sequence[str], i: int) -> tuple[int, int] | None:
     """(value, tokens used) of a number at `i`: digits or number words."""
-    text = tokens[i].text
+    text = texts[i]
     if text.isdigit() and len(text) <= 2:
         return int(text), 1
-    if i + 1 < len(tokens) and (text, tokens[i + 1].text) in _TEENS:
-        return _TEENS[(text, tokens[i + 1].text)], 2
+    if i + 1 < len(texts) and (text, texts[i + 1]) in _TEENS:
+        return _TEENS[(text, texts[i + 1])], 2
     value = _NUMBER_WORDS.get(text)
     # "un an", "one year" are durations far more often than ages
     return (value, 1) if value is not None and value >= 2 else None
 
 
-def find_ages(tokens: Sequence[Token]) -> list[Age]:
+def find_ages(tokens: Tokens) -> list[Age]:
+    texts, clauses = tokens.texts, tokens.clauses
     ages: list[Age] = []
-    i = 0
-    n = len(tokens)
-    while i < n:
-        text = tokens[i].text
-        if not (text.isdigit() or text in _NUMBER_WORDS):
-            i += 1
+    n = len(texts)
+    i = 0  # the next token that may start a number (a range or "dix sept" uses more than one)
+    for k, text in enumerate(texts):
+        if k < i or not (text.isdigit() or text in _NUMBER_WORDS):
             continue
-        parsed = _number(tokens, i)
+        i = k
+        parsed = _number(texts, i)
         if parsed is None:
             i += 1
             continue
         value, used = parsed
         j = i + used
         # a range: "14-15 ans", "10 to 15 years", "de 7 à 10 ans"
-        if j + 1 < n and tokens[j].text in _RANGE_WORDS:
-            second = _number(tokens, j + 1)
+        if j + 1 < n and texts[j] in _RANGE_WORDS:
+            second = _number(texts, j + 1)
             if second is not None and second[0] >= value:
                 j = j + 1 + second[1]
-        before = [t.text for t in tokens[max(0, i - 3) : i]]
-        after = tokens[j].text if j < n else ""
-        after2 = tokens[j + 1].text if j + 1 < n else ""
+        before = list(texts[max(0, i - 3) : i])
+        after = texts[j] if j < n else ""
+        after2 = texts[j + 1] if j + 1 < n else ""
         if after in _YEAR_UNITS:
             duration = any(w in _DURATION_BEFORE for w in before[-2:]) or (before[-2:] == ["il", "y"])
             if after2 == "ago" or after2 == "of" or (before and before[-1] == "y"):
@@ -94,9 +94,9 @@ def find_ages(tokens: Sequence[Token]) -> list[Age]:
             last = before[-1]
             if (
                 last in {"is", "aged", "age", "agee", "get", "like"}
-                or (last in _PERSON_NOUNS and tokens[i].clause != tokens[i - 1].clause)
+                or (last in _PERSON_NOUNS and clauses[i] != clauses[i - 1])
                 or (last == "of" and len(before) >= 2 and before[-2] in _PERSON_OF)
-            ) and (tokens[i].text.isdigit() or last in {"aged", "agee", "age", "is", "get"}):
+            ) and (texts[i].isdigit() or last in {"aged", "agee", "age", "is", "get"}):
                 ages.append(Age(value, i, j))
         i = j if j > i else i + 1
     return ages

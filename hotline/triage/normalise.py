@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -22,8 +22,13 @@ MAX_CHARS = 5000
 _SPECIAL_FOLDS = {"œ": "oe", "æ": "ae", "ß": "ss", "’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'"}
 _PIECE_RE = re.compile(r"[a-z0-9]+|[.!?\n,;:()\[\]\"']")
 _SPLIT_ALNUM_RE = re.compile(r"[a-z]+|[0-9]+")
-_SENTENCE_END = frozenset(".!?\n")
-_CLAUSE_END = frozenset(',;:()[]"')
+_SENTENCE_MARK, _CLAUSE_MARK, _APOSTROPHE_MARK = 1, 2, 3
+_MARKS = {
+    **dict.fromkeys(".!?\n", _SENTENCE_MARK),
+    **dict.fromkeys(',;:()[]"', _CLAUSE_MARK),
+    "'": _APOSTROPHE_MARK,
+}
+"""Punctuation the tokeniser reads: the end of a sentence, the end of a clause, an apostrophe."""
 _CLAUSE_WORDS = frozenset({"mais", "but", "cependant", "however", "pero", "et", "and"})
 _REPEAT3_RE = re.compile(r"([a-z])\1{2,}")
 _CONTRACTIONS = {
@@ -63,10 +68,10 @@ def fold(text: str) -> tuple[str, list[int] | None]:
     text = text[:MAX_CHARS]
     if text.isascii():
         return text.lower(), None
-    pieces = [_fold_char(c) for c in text]
-    folded = "".join(pieces)
+    folded = text.translate(_FOLDS)
     if len(folded) == len(text):
         return folded, None
+    pieces = [_FOLDS[ord(c)] for c in text]
     index = [i for i, piece in enumerate(pieces) for _ in piece]
     return folded, index
 
@@ -80,6 +85,56 @@ def _fold_char(char: str) -> str:
     if lowered.isascii():
         return lowered
     return "".join(c for c in unicodedata.normalize("NFKD", lowered) if not unicodedata.combining(c))
+
+
+class _FoldTable(dict[int, str]):
+    """Code point → its folded form, for `str.translate`; filled on first sight of each character."""
+
+    def __missing__(self, code: int) -> str:
+        folded = _fold_char(chr(code))
+        if len(self) < _FOLD_TABLE_MAX:
+            self[code] = folded
+        return folded
+
+
+_FOLD_TABLE_MAX = 65_536
+_FOLDS = _FoldTable()
+
+
+class Tokens:
+    """The tokens of one text as columns: `texts[i]`, `starts[i]`… describe token i (`tokens[i]` is a Token).
+
+    The engine reads the columns; building one Token object per word would cost more than the matching itself.
+    """
+
+    __slots__ = ("clauses", "ends", "sentences", "starts", "texts")
+
+    def __init__(
+        self,
+        texts: Sequence[str],
+        starts: Sequence[int],
+        ends: Sequence[int],
+        sentences: Sequence[int],
+        clauses: Sequence[int],
+    ) -> None:
+        self.texts = texts
+        self.starts = starts
+        self.ends = ends
+        self.sentences = sentences
+        self.clauses = clauses
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def __getitem__(self, i: int) -> Token:
+        return Token(self.texts[i], self.starts[i], self.ends[i], self.sentences[i], self.clauses[i])
+
+    def as_list(self) -> list[Token]:
+        return list(map(Token, self.texts, self.starts, self.ends, self.sentences, self.clauses))
+
+    def quote(self, text: str, first: int, last: int) -> str:
+        """The original words of tokens `first`…`last` (inclusive)."""
+        return text[self.starts[first] : self.ends[last]]
 
 
 class Normaliser:
@@ -109,39 +164,57 @@ class Normaliser:
 
     def tokens(self, text: str) -> list[Token]:
         """Tokens of `text` (at most MAX_CHARS characters are read)."""
+        return self.split(text).as_list()
+
+    def split(self, text: str) -> Tokens:
+        """The tokens of `text` as columns (what the engine reads; `tokens()` is the same as Token objects)."""
         folded, index = fold(text)
-        tokens: list[Token] = []
+        rows: list[tuple[str, int, int, int, int]] = []
+        append = rows.append
         sentence = clause = 0
         after_apostrophe = False
-        expand = self._expand_cached
+        marks = _MARKS
+        clause_words = _CLAUSE_WORDS
+        expansions = self._expansions
         for m in _PIECE_RE.finditer(folded):
             word = m.group()
-            if word in _SENTENCE_END:
-                sentence += 1
-                clause += 1
-                continue
-            if word in _CLAUSE_END:
-                clause += 1
-                continue
-            if word == "'":
-                after_apostrophe = True
+            mark = marks.get(word)
+            if mark is not None:
+                # punctuation ends a sentence or a clause, or marks an apostrophe (`don't`); it is no token
+                if mark == _SENTENCE_MARK:
+                    sentence += 1
+                    clause += 1
+                elif mark == _CLAUSE_MARK:
+                    clause += 1
+                else:
+                    after_apostrophe = True
                 continue
             start, end = m.span()
-            if word in _CLAUSE_WORDS:
+            if word in clause_words:
                 clause += 1
-            o_start, o_end = (start, end) if index is None else (index[start], index[end - 1] + 1)
-            if word == "t" and after_apostrophe and tokens:
-                base = _CONTRACTIONS.get(tokens[-1].text)
-                if base is not None:
-                    last = tokens.pop()
-                    for piece in base:
-                        tokens.append(Token(piece, last.start, o_end, sentence, clause))
-                    after_apostrophe = False
-                    continue
-            after_apostrophe = False
-            for piece in expand(word):
-                tokens.append(Token(piece, o_start, o_end, sentence, clause))
-        return tokens
+            if index is not None:
+                start, end = index[start], index[end - 1] + 1
+            if after_apostrophe:
+                after_apostrophe = False
+                if word == "t" and rows:
+                    base = _CONTRACTIONS.get(rows[-1][0])
+                    if base is not None:
+                        last_start = rows.pop()[1]
+                        for piece in base:
+                            append((piece, last_start, end, sentence, clause))
+                        continue
+            pieces = expansions.get(word)
+            if pieces is None:
+                pieces = self._expand_cached(word)
+            if len(pieces) == 1:
+                append((pieces[0], start, end, sentence, clause))
+            else:
+                for piece in pieces:
+                    append((piece, start, end, sentence, clause))
+        if not rows:
+            return Tokens((), (), (), (), ())
+        texts, starts, ends, sentences, clauses = zip(*rows, strict=True)
+        return Tokens(texts, starts, ends, sentences, clauses)
 
     def _expand_cached(self, word: str) -> tuple[str, ...]:
         cached = self._expansions.get(word)

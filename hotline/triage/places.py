@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from hotline.triage.knowledge import Gazetteer
 from hotline.triage.matching import PhraseMatcher
-from hotline.triage.normalise import Token, fold
+from hotline.triage.normalise import Tokens, fold
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 ABROAD = "abroad"
@@ -75,19 +75,25 @@ class PlaceFinder:
     def words(self) -> frozenset[str]:
         return self._matcher.words
 
-    def find(self, tokens: Sequence[Token], text: str) -> PlaceFinding:
+    def find(self, tokens: Tokens, text: str) -> PlaceFinding:
+        texts, clauses = tokens.texts, tokens.clauses
+        matches = self._matcher.scan(texts, clauses)
+        if not matches:
+            return _NOWHERE
         mentions: list[Mention] = []
         taken: set[int] = set()
-        for match in sorted(self._matcher.find(tokens), key=lambda m: (m.start, m.start - m.end)):
+        for match in sorted(matches, key=lambda m: (m.start, m.start - m.end)):
             if any(i in taken for i in range(match.start, match.end)):
                 continue
-            before = tokens[match.start - 1].text if match.start > 0 else ""
+            before = texts[match.start - 1] if match.start > 0 else ""
             if match.key in self._ambiguous and before not in self._place_words:
                 continue
             taken.update(range(match.start, match.end))
             place_region = match.key.split("\t", 1)[0]
-            quote = text[tokens[match.start].start : tokens[match.end - 1].end]
-            mentions.append(Mention(place_region, quote, match.start, self._is_origin(tokens, match.start)))
+            quote = tokens.quote(text, match.start, match.end - 1)
+            mentions.append(
+                Mention(place_region, quote, match.start, self._is_origin(texts, clauses, match.start))
+            )
         home = [m for m in mentions if m.region != ABROAD]
         foreign = [m for m in mentions if m.region == ABROAD]
         region, region_quote = _choose_region(home)
@@ -99,9 +105,9 @@ class PlaceFinder:
             foreign_any=foreign[0] if foreign else None,
         )
 
-    def _is_origin(self, tokens: Sequence[Token], start: int) -> bool:
-        clause = tokens[start].clause
-        window = [t.text for t in tokens[max(0, start - 4) : start] if t.clause == clause]
+    def _is_origin(self, texts: Sequence[str], clauses: Sequence[int], start: int) -> bool:
+        clause = clauses[start]
+        window = [texts[j] for j in range(max(0, start - 4), start) if clauses[j] == clause]
         if not window:
             return False
         if any(w in _CALL_WORDS for w in window):
@@ -111,6 +117,9 @@ class PlaceFinder:
         if window[-1] not in {"de", "d", "du", "des", "from"} and window[-1] not in self._origin_words:
             return False
         return any(w in self._origin_words for w in window)
+
+
+_NOWHERE = PlaceFinding(region=None, region_quote=None, foreign_location=None, foreign_any=None)
 
 
 def _choose_region(mentions: Sequence[Mention]) -> tuple[str | None, str | None]:

@@ -30,3 +30,36 @@ def decide(policy: SeverityPolicy, category: str, facts: Set[str]) -> Verdict:
         if _holds(rule, category, facts):
             return Verdict(rule.severity, rule.imminent_danger, rule.name)
     return Verdict(policy.default, False, None)
+
+
+class SeverityRules:
+    """The policy compiled once per data load: each rule's categories and facts as sets, checked in order."""
+
+    __slots__ = ("_default", "_rules")
+
+    def __init__(self, policy: SeverityPolicy) -> None:
+        self._default = Verdict(policy.default, False, None)
+        self._rules = tuple(
+            (
+                frozenset(rule.categories),
+                frozenset(rule.all),
+                frozenset(rule.any),
+                frozenset(rule.none),
+                Verdict(rule.severity, rule.imminent_danger, rule.name),
+            )
+            for rule in policy.rules
+        )
+
+    def decide(self, category: str, facts: Set[str]) -> Verdict:
+        """The verdict of the first rule that holds (the same as `decide(policy, category, facts)`)."""
+        for categories, all_, any_, none, verdict in self._rules:
+            if categories and category not in categories:
+                continue
+            if not all_ <= facts:
+                continue
+            if any_ and any_.isdisjoint(facts):
+                continue
+            if not none.isdisjoint(facts):
+                continue
+            return verdict
+        return self._default
