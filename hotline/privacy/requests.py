@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hotline.audit import service as audit
@@ -29,7 +29,7 @@ from hotline.core.security import caller_ref
 from hotline.intake.identity import to_e164
 from hotline.models import AuditEntry, Case, Contact
 from hotline.privacy.recordings import delete_all, recording_sids
-from hotline.privacy.retention import strip_quotes
+from hotline.privacy.retention import dependent_tables, strip_quotes
 from hotline.privacy.sealed import contact_answers, contact_body, contact_callback_number
 
 OPERATOR = "operator:cli"
@@ -172,6 +172,17 @@ async def erase(runtime: Runtime, number: str, *, now: datetime) -> Erased:
             case.caller_ref = pseudonym
             case.reasons = strip_quotes(list(case.reasons or []))
             case.purged_at = now
+        case_ids = [case.id for case in held.cases]
+        for table, sealed in dependent_tables("caller_ref"):
+            await session.execute(
+                update(table)
+                .where(table.c.caller_ref.in_(refs))
+                .values({**dict.fromkeys(sealed), "caller_ref": pseudonym})
+            )
+        for table, sealed in dependent_tables("case_id"):
+            await session.execute(
+                update(table).where(table.c.case_id.in_(case_ids)).values(dict.fromkeys(sealed))
+            )
         await session.flush()
         for case in held.cases:
             await audit.append(

@@ -25,16 +25,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hotline.audit import service as audit
 from hotline.core.db import unit_of_work
 from hotline.core.logging import get_logger
 from hotline.core.runtime import Runtime
-from hotline.models import AuditEntry, Case, CaseStatus, Contact
+from hotline.models import AuditEntry, Base, Case, CaseStatus, Contact
 from hotline.privacy.recordings import delete_all, recording_sids, without_recordings
-from hotline.privacy.sealed import contact_answers, set_contact_answers
+from hotline.privacy.sealed import SEALED_SUFFIX, contact_answers, set_contact_answers
 
 log = get_logger(__name__)
 
@@ -183,10 +183,10 @@ async def _contents(runtime: Runtime, report: RetentionReport, now: datetime) ->
         | Contact.answers_enc.is_not(None)
         | Contact.callback_number_enc.is_not(None)
     )
+    purged: dict[uuid.UUID, int] = defaultdict(int)
     while True:
         async with unit_of_work(runtime.sessions) as session:
             contacts = (await session.execute(_candidates(holding, cutoff, after))).scalars().all()
-            per_case: dict[uuid.UUID, int] = defaultdict(int)
             for contact in contacts:
                 assert contact.case_id is not None
                 if (
@@ -195,21 +195,64 @@ async def _contents(runtime: Runtime, report: RetentionReport, now: datetime) ->
                     and recording_sids(contact_answers(runtime.keyring, contact))
                 ):
                     continue  # its recording could not be deleted yet: keep the Sid for the next run
-                per_case[contact.case_id] += 1
+                purged[contact.case_id] += 1
+                report.contents += 1
                 if not report.dry_run:
                     contact.body_enc = contact.answers_enc = contact.callback_number_enc = None
                     contact.recordings_cleared_at = contact.recordings_cleared_at or now
-            report.contents += sum(per_case.values())
-            report.cases.update(per_case)
-            if not report.dry_run and per_case:
-                for case in (await session.execute(select(Case).where(Case.id.in_(per_case)))).scalars():
+        if len(contacts) < BATCH:
+            break
+        after = contacts[-1].id
+    await _purge_cases(runtime, report, now, cutoff, purged)
+
+
+def dependent_tables(link: str) -> list[tuple[Table, list[str]]]:
+    """Tables besides contacts and cases that hold sealed columns and a ``link`` column
+    (``case_id`` or ``caller_ref``): notes, outbound messages… Their words follow the case."""
+    found = []
+    for table in Base.metadata.sorted_tables:
+        if table.name in ("contacts", "cases") or link not in table.c:
+            continue
+        sealed = [column.name for column in table.columns if column.name.endswith(SEALED_SUFFIX)]
+        if sealed:
+            found.append((table, sealed))
+    return found
+
+
+async def _purge_cases(
+    runtime: Runtime, report: RetentionReport, now: datetime, cutoff: datetime, purged: dict[uuid.UUID, int]
+) -> None:
+    """Closed cases past the cutoff: quoted words leave the reasons, sealed rows tied to the case go."""
+    days = runtime.settings.retention_body_days
+    after: uuid.UUID | None = None
+    while True:
+        async with unit_of_work(runtime.sessions) as session:
+            statement = (
+                select(Case)
+                .where(_closed_before(cutoff), Case.purged_at.is_(None))
+                .order_by(Case.id)
+                .limit(BATCH)
+            )
+            if after is not None:
+                statement = statement.where(Case.id > after)
+            cases = (await session.execute(statement)).scalars().all()
+            report.cases.update(case.id for case in cases)
+            if not report.dry_run and cases:
+                ids = [case.id for case in cases]
+                for case in cases:
                     case.reasons = strip_quotes(list(case.reasons or []))
                     case.purged_at = now
+                for table, sealed in dependent_tables("case_id"):
+                    await session.execute(
+                        update(table).where(table.c.case_id.in_(ids)).values(dict.fromkeys(sealed))
+                    )
                 await session.flush()
-                await _purged(session, per_case, "content", days, now)
-        if len(contacts) < BATCH:
+                await _purged(
+                    session, {case.id: purged.get(case.id, 0) for case in cases}, "content", days, now
+                )
+        if len(cases) < BATCH:
             return
-        after = contacts[-1].id
+        after = cases[-1].id
 
 
 async def run_retention(runtime: Runtime, *, now: datetime, dry_run: bool = False) -> RetentionReport:

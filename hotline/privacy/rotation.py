@@ -1,7 +1,7 @@
 """``hotline keys rotate``: re-seal every personal value under the newest data key.
 
-Runs in batches, one transaction each, over every column in
-:data:`hotline.privacy.sealed.SEALED_COLUMNS`; a value already under the newest key is
+Runs in batches, one transaction each, over every sealed column
+(:func:`hotline.privacy.sealed.sealed_columns`: each ``*_enc`` column of every model); a value already under the newest key is
 skipped. So a rotation that stops half-way (a crash, Ctrl-C, a deploy) is resumed simply by
 running it again, and running it twice is harmless. Once it reports ``complete``, the older
 keys can leave ``HOTLINE_DATA_KEYS`` (after any spool files sealed under them are replayed).
@@ -25,7 +25,7 @@ from hotline.core.db import unit_of_work
 from hotline.core.logging import get_logger
 from hotline.core.runtime import Runtime
 from hotline.models import Base
-from hotline.privacy.sealed import SEALED_COLUMNS, SealedColumn
+from hotline.privacy.sealed import SealedColumn, sealed_columns
 
 log = get_logger(__name__)
 
@@ -92,7 +92,7 @@ async def rotate(
     ``before_commit`` runs inside each batch's transaction (tests use it to crash one)."""
     report = RotationReport(key_id=runtime.keyring.current)
     batches = 0
-    for sealed in SEALED_COLUMNS:
+    for sealed in sealed_columns():
         name = f"{sealed.table}.{sealed.column}"
         report.resealed.setdefault(name, 0)
         after: object | None = None

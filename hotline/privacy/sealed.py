@@ -1,9 +1,11 @@
 """Where personal data is sealed, and how each place is named to the cipher.
 
-Every column that holds personal data in the database is listed here, holds only sealed
-text (:mod:`hotline.core.crypto`), and is opened with the name of its own place and row.
-``hotline keys rotate`` re-seals exactly these columns; a new personal column is added to
-:data:`SEALED_COLUMNS` or it is not rotated.
+The convention, for every table: a column whose name ends in ``_enc`` holds only sealed text
+(:mod:`hotline.core.crypto`), opened with the associated data ``<table>.<column>:<primary
+key>`` (:meth:`SealedColumn.at`). :func:`sealed_columns` finds them all in the models, so
+``hotline keys rotate`` re-seals a new table's sealed columns without being told, retention
+purges those of a row with a ``case_id`` when its case's words go, and an erasure clears
+those of a row with a ``caller_ref``.
 """
 
 from __future__ import annotations
@@ -36,6 +38,24 @@ CONTACT_CALLBACK = SealedColumn("contacts", "callback_number_enc")
 AGENT_PHONE = SealedColumn("agents", "phone_enc")
 
 SEALED_COLUMNS = (CONTACT_BODY, CONTACT_ANSWERS, CONTACT_CALLBACK, AGENT_PHONE)
+SEALED_SUFFIX = "_enc"
+
+
+def sealed_columns() -> list[SealedColumn]:
+    """Every ``*_enc`` column of every model (tables with a one-column primary key)."""
+    from hotline.models import Base
+
+    found: list[SealedColumn] = []
+    for table in Base.metadata.sorted_tables:
+        keys = list(table.primary_key.columns)
+        if len(keys) != 1:
+            continue
+        found.extend(
+            SealedColumn(table.name, column.name, keys[0].name)
+            for column in table.columns
+            if column.name.endswith(SEALED_SUFFIX)
+        )
+    return found
 
 
 # What the rest of the code reads and writes: plaintext in memory, sealed in the row.

@@ -80,3 +80,12 @@ def test_production_refuses_missing_or_malformed_data_keys(keys: str) -> None:
     )
     with pytest.raises(ConfigError, match="HOTLINE_DATA_KEYS"):
         settings.check_production()
+
+
+def test_every_listed_personal_column_is_found_by_the_sealed_column_convention() -> None:
+    """Rotation, retention and erasure find sealed columns by their `_enc` suffix: none is missed."""
+    from hotline.privacy.sealed import SEALED_COLUMNS, sealed_columns
+
+    found = sealed_columns()
+    assert set(SEALED_COLUMNS) <= set(found)
+    assert all(column.column.endswith("_enc") for column in found)
