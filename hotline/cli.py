@@ -205,6 +205,7 @@ def demo(
     typer.echo(
         f"send a text: hotline simulate sms --from +237690000009 --body 'help' --url http://{host}:{port}"
     )
+    typer.echo(f"call the voice menu: hotline simulate call --url http://{host}:{port}")
     _serve(settings, host, port, True)
 
 
