@@ -4,6 +4,7 @@ from hotline.models.agent import Agent, Role
 from hotline.models.audit import AuditEntry
 from hotline.models.base import Base, utcnow
 from hotline.models.case import Case, CaseStatus
+from hotline.models.console import CaseNote, ConsoleSession
 from hotline.models.contact import Contact
 from hotline.models.escalation import EscalationStep, Notification, StepState
 from hotline.models.messaging import OptOut, OutboundMessage
@@ -16,7 +17,9 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Case",
+    "CaseNote",
     "CaseStatus",
+    "ConsoleSession",
     "Contact",
     "EscalationStep",
     "Notification",

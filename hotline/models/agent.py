@@ -33,3 +33,9 @@ class Agent(Base):
     # For notifications only; sealed (hotline.privacy.sealed.AGENT_PHONE), never shown.
     phone_enc: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The console: the second factor's secret (sealed), the language the agent chose, and the
+    # back-off after failed sign-ins.
+    totp_secret_enc: Mapped[str | None] = mapped_column(Text, default=None)
+    language: Mapped[str] = mapped_column(String(2), default="fr")
+    failed_sign_ins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(default=None)

@@ -55,3 +55,11 @@ class Case(Base):
     )
     ack_deadline: Mapped[datetime | None] = mapped_column(default=None)
     escalation: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+
+    # An agent's override, kept beside the machine's verdict above (which it replaces on
+    # screen): {"category", "severity", "by", "at", "machine": {"category", "severity"}}.
+    override: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    outcome: Mapped[str | None] = mapped_column(String(32), default=None)
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="SET NULL"), default=None
+    )
