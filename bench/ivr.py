@@ -74,12 +74,19 @@ async def _baseline(rest: str, request: Request) -> Response:
     return Response(_MENU.format(url=str(request.url)), media_type="application/xml")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its children so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class Result:
     name: str
     seconds: float
     calls: int = 0
     errors: int = 0
+    cpu: float = 0.0
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
 
     @property
@@ -166,6 +173,16 @@ def serve(argv: list[str], env: dict[str, str], port: int) -> subprocess.Popen[b
     return proc
 
 
+def measured(
+    proc: subprocess.Popen[bytes], name: str, port: int, base: str, args: argparse.Namespace
+) -> Result:
+    before = cpu_seconds(proc.pid)
+    result = asyncio.run(load(name, port, base, args.seconds, args.calls))
+    # Includes the one-second warm-up; what the server itself burnt, whatever else the machine does.
+    result.cpu = cpu_seconds(proc.pid) - before
+    return result
+
+
 def report(results: list[Result]) -> None:
     print(f"{'server':<9} {'route':<9} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'requests':>9}")
     for r in results:
@@ -177,7 +194,8 @@ def report(results: list[Result]) -> None:
             )
         print(
             f"{r.name:<9} {'all':<9} {r.pct(r.all, 0.5):>7.1f} {r.pct(r.all, 0.99):>7.1f} "
-            f"{max(r.all) * 1000:>7.1f} {len(r.all):>9}   calls/s {r.calls / r.seconds:.0f}, errors {r.errors}"
+            f"{max(r.all) * 1000:>7.1f} {len(r.all):>9}   calls/s {r.calls / r.seconds:.0f}, errors {r.errors}, "
+            f"server CPU {r.cpu * 1000 / max(1, len(r.all)):.2f} ms/request"
         )
 
 
@@ -204,7 +222,7 @@ def main() -> int:
     ]
     proc = serve(argv, {}, port)
     try:
-        results.append(asyncio.run(load("no-op", port, base, args.seconds, args.calls)))
+        results.append(measured(proc, "no-op", port, base, args))
     finally:
         stop(proc)
 
@@ -232,7 +250,7 @@ def main() -> int:
     upgrade(database_url)
     proc = serve([sys.executable, "-m", "hotline.cli", "serve", "--port", str(port)], env, port)
     try:
-        results.append(asyncio.run(load("ivr", port, base, args.seconds, args.calls)))
+        results.append(measured(proc, "ivr", port, base, args))
     finally:
         stop(proc)
 
