@@ -230,3 +230,23 @@ async def test_a_silent_caller_who_leaves_a_message_has_a_case(
     await drain(runtime)
     case = (await session.execute(select(Case))).scalar_one()
     assert call.said.count(", ".join(case.reference)) == 2
+
+
+async def test_the_on_call_directory_is_asked_for_the_region_the_caller_gave(
+    phone: TwimlPhone, runtime: Runtime
+) -> None:
+    """Routing plugs its directory into the Runtime; the IVR asks it for the caller's region."""
+    asked: list[str | None] = []
+
+    class Directory:
+        async def number_for(self, region: str | None) -> str | None:
+            asked.append(region)
+            return "+237655000333" if region == "Littoral" else None
+
+    runtime.on_call = Directory()
+    call = await phone.call(Scripted.pressing(["1", "1", "2", "5", "9"], agent=True))
+    assert asked == ["Littoral"]
+    assert any("+237655000333" in e.twiml for e in call.exchanges)
+    call = await phone.call(Scripted.pressing(["1", "9"], message=5))
+    assert asked == ["Littoral", None]
+    assert call.recorded and not call.dialled, "nobody to ring: straight to the urgent message"
