@@ -60,7 +60,7 @@ class Inbound:
 class Reply:
     text: str | None
     outcome: str
-    """A closed set, for metrics: stored, spooled, duplicate, dialogue, answer, help, status, stop, start."""
+    """A closed set, for metrics: stored, spooled, duplicate, answer, help, status, stop, start, failed."""
     outbox_ids: tuple[int, ...] = ()
 
 
@@ -114,7 +114,7 @@ class Conversation:
             text = self.templates.render("help" if asked_help else "ask_what", language)
             started = Dialogue(contact_sid=message.sid, reference=reference, language=language)
             await self._save(key, started.replied(message.sid, text))
-            return Reply(text, "dialogue" if recorded.created else outcome, outbox)
+            return Reply(text, outcome, outbox)
         template = "follow_up" if follow_up else "received"
         return Reply(self.templates.render(template, language, reference=reference), outcome, outbox)
 

@@ -61,7 +61,12 @@ async def incoming(form: TwilioForm, runtime: RuntimeDep, background: Background
         return Response("missing MessageSid", status_code=400, media_type="text/plain")
     sender = field(form, "From", limit=64)
     # An on-call agent answering an alert ("OK 12345678", "1"); any other text is a report.
-    if (ack := await agent_reply(runtime, sender, field(form, "Body", limit=MAX_BODY_CHARS))) is not None:
+    try:
+        ack = await agent_reply(runtime, sender, field(form, "Body", limit=MAX_BODY_CHARS))
+    except Exception as exc:  # the database is away: the text goes on to the report path (spooled)
+        log.warning("sms.agent_ack_failed", reason=type(exc).__name__)
+        ack = None
+    if ack is not None:
         runtime.metrics.webhooks.labels(route="sms.incoming", outcome="agent_ack").inc()
         return Response(ack, media_type=TWIML)
     _, prefix = strip_channel_prefix(sender)
