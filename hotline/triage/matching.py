@@ -7,8 +7,9 @@ lookup per token of the report.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import compress, count
 from typing import NamedTuple
 
 from hotline.triage.normalise import Token
@@ -61,11 +62,31 @@ class Match(NamedTuple):
     hypothetical: bool
 
 
-_Candidate = tuple[Entry, int]
-"""An entry to try at a token, and how many of its leading patterns the index lookup already checked."""
-_Plan = tuple[tuple[_Candidate, ...], dict[str, tuple[_Candidate, ...]], tuple[_Candidate, ...]]
-"""For one token text: entries to try anyway, entries by the next token's text, entries found by prefix."""
+_Candidate = tuple[Entry, int, tuple[frozenset[str], ...]]
+"""An entry to try at a token; how many of its leading patterns the index lookup already checked; the word sets
+of its remaining literal patterns (the phrase cannot match in a report that has no word of one of them)."""
+_Plan = tuple[
+    tuple[_Candidate, ...], dict[str, tuple[_Candidate, ...]], tuple[_Candidate, ...], tuple[_Candidate, ...]
+]
+"""For one token text: entries to try anyway, entries by the next token's text, entries found by a prefix, and
+the first and third together (what to try when the next token selects nothing)."""
+_NO_PLAN: tuple[()] = ()
 _PLANS_MAX = 100_000
+
+
+class _PlanTable(dict[str, "_Plan | tuple[()]"]):
+    """Token text → its plan, computed on first sight and kept (the same words come back in every report)."""
+
+    def __init__(self, compute: Callable[[str], _Plan | tuple[()]]) -> None:
+        super().__init__()
+        self._compute = compute
+
+    def __missing__(self, text: str) -> _Plan | tuple[()]:
+        plan = self._compute(text)
+        if len(self) >= _PLANS_MAX:
+            self.clear()
+        self[text] = plan
+        return plan
 
 
 class PhraseMatcher:
@@ -99,11 +120,22 @@ class PhraseMatcher:
                         by_next.setdefault(next_word, []).append(entry)
                 else:
                     anyway.append(entry)
+        # the same, as candidates: what the first word (or the first two) already checked, what is left
+        self._anyway = {
+            word: tuple(_candidate(e, 1) for e in anyway) for word, (_, anyway) in self._exact.items()
+        }
         self._by_next = {
-            word: {following: tuple((e, 2) for e in es) for following, es in by_next.items()}
+            word: {following: tuple(_candidate(e, 2) for e in es) for following, es in by_next.items()}
             for word, (by_next, _) in self._exact.items()
         }
-        self._plans: dict[str, _Plan | tuple[()]] = {}
+        groups = [
+            *self._anyway.values(),
+            *(g for by_next in self._by_next.values() for g in by_next.values()),
+        ]
+        groups.extend(tuple(_candidate(e, 1) for e in es) for es in self._prefix.values())
+        self._anchored = any(literal_sets for group in groups for _, _, literal_sets in group)
+        """Whether some phrase has literal words left to look for after the index (then scan collects the words)."""
+        self._plans = _PlanTable(self._plan)
 
     @property
     def words(self) -> frozenset[str]:
@@ -114,60 +146,68 @@ class PhraseMatcher:
         return self.scan([t.text for t in tokens], [t.clause for t in tokens])
 
     def _plan(self, text: str) -> _Plan | tuple[()]:
-        """What to try where a token reads `text` (cached: the same words come back in every report)."""
-        plan = self._plans.get(text)
-        if plan is not None:
-            return plan
+        """What to try where a token reads `text`; empty when no phrase can start there."""
         anyway: tuple[_Candidate, ...] = ()
         by_next: dict[str, tuple[_Candidate, ...]] = {}
-        bucket = self._exact.get(text)
-        if bucket is not None:
-            anyway = tuple((e, 1) for e in bucket[1])
+        if text in self._exact:
+            anyway = self._anyway[text]
             by_next = self._by_next[text]
         # a prefix entry whose first pattern accepts this text goes on from its second pattern
-        prefixed = tuple((e, 1) for e in self._prefix.get(text[:3], ()) if e.patterns[0].accepts(text))
-        plan = (anyway, by_next, prefixed) if (anyway or by_next or prefixed) else ()
-        if len(self._plans) >= _PLANS_MAX:
-            self._plans.clear()
-        self._plans[text] = plan
-        return plan
+        prefixed = tuple(
+            _candidate(e, 1) for e in self._prefix.get(text[:3], ()) if e.patterns[0].accepts(text)
+        )
+        if not (anyway or by_next or prefixed):
+            return _NO_PLAN
+        return (anyway, by_next, prefixed, anyway + prefixed)
 
     def scan(self, texts: Sequence[str], clauses: Sequence[int]) -> list[Match]:
         """Every match in the token texts (`clauses[i]`: the clause of token i, which bounds negation)."""
         found: list[Match] = []
         last = len(texts) - 1
-        plans = self._plans
         negators, hypothetical = self._negators, self._hypothetical
-        for i, text in enumerate(texts):
-            plan = plans.get(text)
-            if plan is None:
-                plan = self._plan(text)
-            if not plan:
-                continue
-            anyway, by_next, prefixed = plan
-            candidates = anyway
+        plans = list(map(self._plans.__getitem__, texts))
+        present = set(texts) if self._anchored else set()
+        absent_from_text = present.isdisjoint
+        for i in compress(count(), plans):  # the tokens where some phrase may start
+            anyway, by_next, prefixed, candidates = plans[i]  # type: ignore[misc]  # compress() kept non-empty plans
             if by_next and i < last:
                 following = by_next.get(texts[i + 1])
                 if following:
-                    candidates = candidates + following
-            if prefixed:
-                candidates = candidates + prefixed
-            keys_here: set[str] = set()
-            for entry, checked in candidates:
+                    candidates = anyway + following + prefixed
+            keys_here: set[str] | None = None
+            for entry, checked, literal_sets in candidates:
                 patterns = entry.patterns
                 if checked == len(patterns):
-                    end: int | None = i + checked
+                    end = i + checked
                 else:
-                    end = _match_from(patterns, texts, i + checked, checked)
-                if end is None or entry.key in keys_here:
+                    if literal_sets and any(map(absent_from_text, literal_sets)):
+                        continue
+                    matched = _match_from(patterns, texts, i + checked, checked)
+                    if matched is None:
+                        continue
+                    end = matched
+                # one match per key and token: the first entry that matches
+                if keys_here is None:
+                    keys_here = {entry.key}
+                elif entry.key in keys_here:
                     continue
-                keys_here.add(entry.key)
+                else:
+                    keys_here.add(entry.key)
                 negated = (
                     not entry.self_negating and bool(negators) and _cue_before(texts, clauses, i, negators)
                 )
                 hypo = bool(hypothetical) and _cue_before(texts, clauses, i, hypothetical, window=5)
                 found.append(Match(entry.key, entry.phrase, i, end, negated, hypo))
-        return _drop_nested(found)
+        return _drop_nested(found) if len(found) > 1 else found
+
+
+def _literal_sets(entry: Entry, checked: int) -> tuple[frozenset[str], ...]:
+    """The words of each pattern after the first `checked` that is a plain word or alternatives of words."""
+    return tuple(p.exact for p in entry.patterns[checked:] if not p.gap and not p.prefixes)
+
+
+def _candidate(entry: Entry, checked: int) -> _Candidate:
+    return (entry, checked, _literal_sets(entry, checked))
 
 
 def _cue_before(

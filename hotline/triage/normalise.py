@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -137,6 +137,26 @@ class Tokens:
         return text[self.starts[first] : self.ends[last]]
 
 
+_PieceInfo = tuple[int, int, tuple[str, ...]]
+_PIECES_MAX = 200_000
+_NO_TOKENS = Tokens((), (), (), (), ())
+
+
+class _PieceTable(dict[str, _PieceInfo]):
+    """Piece of folded text → what it does (`Normaliser._piece`), computed on first sight and kept."""
+
+    def __init__(self, compute: Callable[[str], _PieceInfo]) -> None:
+        super().__init__()
+        self._compute = compute
+
+    def __missing__(self, piece: str) -> _PieceInfo:
+        info = self._compute(piece)
+        if len(self) >= _PIECES_MAX:
+            self.clear()
+        self[piece] = info
+        return info
+
+
 class Normaliser:
     """Turns raw text into tokens; built once from the data files, then reused (it caches typo repairs)."""
 
@@ -156,7 +176,7 @@ class Normaliser:
                 by_initial.setdefault(word[0], []).append(word)
         self._by_initial = {k: sorted(v) for k, v in by_initial.items()}
         self._repairs: dict[str, str] = {}
-        self._expansions: dict[str, tuple[str, ...]] = {}
+        self._pieces = _PieceTable(self._piece)
 
     @property
     def vocabulary(self) -> frozenset[str]:
@@ -173,25 +193,22 @@ class Normaliser:
         append = rows.append
         sentence = clause = 0
         after_apostrophe = False
-        marks = _MARKS
-        clause_words = _CLAUSE_WORDS
-        expansions = self._expansions
+        pieces_of = self._pieces
         for m in _PIECE_RE.finditer(folded):
             word = m.group()
-            mark = marks.get(word)
-            if mark is not None:
-                # punctuation ends a sentence or a clause, or marks an apostrophe (`don't`); it is no token
-                if mark == _SENTENCE_MARK:
+            sentence_step, clause_step, pieces = pieces_of[word]
+            if not pieces:  # punctuation ends a sentence or a clause, or is an apostrophe (`don't`)
+                if sentence_step:
                     sentence += 1
                     clause += 1
-                elif mark == _CLAUSE_MARK:
+                elif clause_step:
                     clause += 1
                 else:
                     after_apostrophe = True
                 continue
-            start, end = m.span()
-            if word in clause_words:
+            if clause_step:  # "mais", "but"… start a clause
                 clause += 1
+            start, end = m.span()
             if index is not None:
                 start, end = index[start], index[end - 1] + 1
             if after_apostrophe:
@@ -203,27 +220,26 @@ class Normaliser:
                         for piece in base:
                             append((piece, last_start, end, sentence, clause))
                         continue
-            pieces = expansions.get(word)
-            if pieces is None:
-                pieces = self._expand_cached(word)
             if len(pieces) == 1:
                 append((pieces[0], start, end, sentence, clause))
             else:
                 for piece in pieces:
                     append((piece, start, end, sentence, clause))
         if not rows:
-            return Tokens((), (), (), (), ())
+            return _NO_TOKENS
         texts, starts, ends, sentences, clauses = zip(*rows, strict=True)
         return Tokens(texts, starts, ends, sentences, clauses)
 
-    def _expand_cached(self, word: str) -> tuple[str, ...]:
-        cached = self._expansions.get(word)
-        if cached is None:
-            cached = self._expand(word)
-            if len(self._expansions) > 200_000:
-                self._expansions.clear()
-            self._expansions[word] = cached
-        return cached
+    def _piece(self, piece: str) -> _PieceInfo:
+        """What one piece of folded text does: (sentence step, clause step, the tokens it becomes)."""
+        mark = _MARKS.get(piece)
+        if mark == _SENTENCE_MARK:
+            return (1, 1, ())
+        if mark == _CLAUSE_MARK:
+            return (0, 1, ())
+        if mark == _APOSTROPHE_MARK:
+            return (0, 0, ())
+        return (0, 1 if piece in _CLAUSE_WORDS else 0, self._expand(piece))
 
     def _expand(self, word: str) -> tuple[str, ...]:
         word = self._collapse_repeats(word)
