@@ -10,6 +10,7 @@ from hotline.models.escalation import EscalationStep, Notification, StepState
 from hotline.models.messaging import OptOut, OutboundMessage
 from hotline.models.outbox import OutboxEntry
 from hotline.models.roster import AgentReach, Roster
+from hotline.models.stats import StatsCaseRollup, StatsContactRollup, StatsRefresh
 
 __all__ = [
     "Agent",
@@ -28,6 +29,9 @@ __all__ = [
     "OutboxEntry",
     "Role",
     "Roster",
+    "StatsCaseRollup",
+    "StatsContactRollup",
+    "StatsRefresh",
     "StepState",
     "utcnow",
 ]
