@@ -10,6 +10,10 @@ from fastapi import FastAPI
 
 from hotline.auth.router import router as auth_router
 from hotline.cases.router import router as cases_router
+from hotline.console.bridge import router as console_bridge_router
+from hotline.console.cases import router as console_cases_router
+from hotline.console.router import router as console_router
+from hotline.console.web import install_handlers as install_console
 from hotline.core.config import Settings, load_settings
 from hotline.core.http import BodyLimitMiddleware, RequestContextMiddleware, install_error_handlers
 from hotline.core.logging import get_logger
@@ -84,8 +88,12 @@ def create_app(
         ussd_router,
         auth_router,
         cases_router,
+        console_router,
+        console_cases_router,
+        console_bridge_router,
     ):
         app.include_router(router)
+    install_console(app)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
     return app

@@ -22,6 +22,10 @@ class CaseFilters:
     severity: str | None = None
     region: str | None = None
     channel: str | None = None
+    #: the console's queue: every status but closed, only one assignee's, most pressing deadline first
+    open_only: bool = False
+    assignee_id: uuid.UUID | None = None
+    by_deadline: bool = False
 
 
 def visible_to(agent: Agent) -> Any:
@@ -43,6 +47,10 @@ def _filtered(statement: _S, agent: Agent, filters: CaseFilters) -> _S:
     ):
         if value is not None:
             statement = statement.where(column == value)
+    if filters.open_only:
+        statement = statement.where(Case.status != "closed")
+    if filters.assignee_id is not None:
+        statement = statement.where(Case.assignee_id == filters.assignee_id)
     return statement
 
 
@@ -50,9 +58,14 @@ async def list_cases(
     session: AsyncSession, agent: Agent, filters: CaseFilters, *, limit: int, offset: int
 ) -> tuple[list[tuple[Case, Agent | None]], int]:
     total = await session.scalar(_filtered(select(func.count()).select_from(Case), agent, filters))
+    order = (
+        (SEVERITY_ORDER, Case.ack_deadline.is_(None), Case.ack_deadline, Case.created_at.desc(), Case.id)
+        if filters.by_deadline
+        else (SEVERITY_ORDER, Case.created_at.desc(), Case.id)
+    )
     rows = await session.execute(
         _filtered(select(Case, Agent).outerjoin(Agent, Case.assignee_id == Agent.id), agent, filters)
-        .order_by(SEVERITY_ORDER, Case.created_at.desc(), Case.id)
+        .order_by(*order)
         .limit(limit)
         .offset(offset)
     )

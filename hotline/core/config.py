@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     ussd_allowed_networks: str = "127.0.0.1/32,::1/128"
     max_body_bytes: int = 64 * 1024
     token_ttl_seconds: int = 8 * 3600
+    # The console (docs/console.md): a session ends after this long without a request, and
+    # in any case after the absolute limit; sign-in backs off after this many failures.
+    console_idle_minutes: int = Field(default=30, gt=0)
+    console_session_hours: int = Field(default=12, gt=0)
+    console_lockout_after: int = Field(default=5, gt=0)
     # The worker side of the outbox: an unprocessed row older than this is published again,
     # and a stream entry pending this long on a dead consumer is claimed by a live one.
     sweep_after_seconds: float = 30.0
