@@ -17,10 +17,10 @@ from hotline.core.metrics import Metrics
 from hotline.core.queue import InProcessQueue, Queue, RedisStreamQueue
 from hotline.core.telephony import InMemoryTelephony, Telephony, TwilioTelephony
 from hotline.intake.spool import Spool
-from hotline.sms.sessions import DialogueStore, InProcessDialogueStore, build_dialogue_store
 from hotline.ivr.flow import Flow, cached_flow
 from hotline.ivr.oncall import OnCallDirectory
 from hotline.ivr.state import CallStateStore, InProcessCallStates, RedisCallStates
+from hotline.sms.sessions import DialogueStore, InProcessDialogueStore, build_dialogue_store
 from hotline.triage import TRIAGE_VERSION, assess
 
 
