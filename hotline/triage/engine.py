@@ -338,7 +338,7 @@ class _Answers:
     @classmethod
     def read(cls, answers: Mapping[str, object] | None) -> _Answers:
         if not isinstance(answers, Mapping):
-            return cls(None, None, None, None)
+            return _NO_ANSWERS
         danger = answers.get("danger_now")
         child = answers.get("child")
         region = answers.get("region")
@@ -354,10 +354,15 @@ class _Answers:
         )
 
 
+_NO_ANSWERS = _Answers(None, None, None, None)
+
+
 def _clean(text: object) -> str:
     if not isinstance(text, str):
         text = "" if text is None else str(text)
     text = text[:MAX_CHARS]
+    if text.isascii():
+        return text
     # lone surrogates (broken UTF-16 from a gateway) become replacement characters
     return text.encode("utf-8", "replace").decode("utf-8")
 

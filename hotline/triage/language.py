@@ -37,8 +37,7 @@ class LanguageGuesser:
         weights = self._weights
         bigrams = self._bigrams
         previous = ""
-        for text in texts:
-            pairs = weights.get(text)
+        for text, pairs in zip(texts, map(weights.get, texts), strict=True):
             if pairs is not None:
                 for lang, weight in pairs:
                     score[lang] += weight

@@ -166,8 +166,11 @@ class PhraseMatcher:
         last = len(texts) - 1
         negators, hypothetical = self._negators, self._hypothetical
         plans = list(map(self._plans.__getitem__, texts))
-        present = set(texts) if self._anchored else set()
+        present = set(texts) if (self._anchored or negators or hypothetical) else set()
         absent_from_text = present.isdisjoint
+        # look back for a cue only in a report that has one somewhere
+        negators = frozenset() if negators.isdisjoint(present) else negators
+        hypothetical = frozenset() if hypothetical.isdisjoint(present) else hypothetical
         for i in compress(count(), plans):  # the tokens where some phrase may start
             anyway, by_next, prefixed, candidates = plans[i]  # type: ignore[misc]  # compress() kept non-empty plans
             if by_next and i < last:

@@ -7,7 +7,8 @@ A number followed by years is an age unless a word of duration comes just before
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from itertools import compress, count
+from typing import NamedTuple
 
 from hotline.triage.normalise import Tokens
 
@@ -42,11 +43,24 @@ _PERSON_NOUNS = frozenset(
 _RANGE_WORDS = frozenset({"a", "to", "et", "and", "ou", "or", "-"})
 
 
-@dataclass(frozen=True, slots=True)
-class Age:
+class Age(NamedTuple):
     years: int
     start: int
     end: int
+
+
+class _NumericTable(dict[str, bool]):
+    """Token text → whether it is digits or a number word (computed on first sight and kept)."""
+
+    def __missing__(self, text: str) -> bool:
+        numeric = text.isdigit() or text in _NUMBER_WORDS
+        if len(self) >= 100_000:
+            self.clear()
+        self[text] = numeric
+        return numeric
+
+
+_NUMERIC = _NumericTable()
 
 
 def _number(texts: Sequence[str], i: int) -> tuple[int, int] | None:
@@ -66,8 +80,8 @@ def find_ages(tokens: Tokens) -> list[Age]:
     ages: list[Age] = []
     n = len(texts)
     i = 0  # the next token that may start a number (a range or "dix sept" uses more than one)
-    for k, text in enumerate(texts):
-        if k < i or not (text.isdigit() or text in _NUMBER_WORDS):
+    for k in compress(count(), map(_NUMERIC.__getitem__, texts)):
+        if k < i:
             continue
         i = k
         parsed = _number(texts, i)

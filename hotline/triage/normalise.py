@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain, count, repeat
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
@@ -71,8 +72,9 @@ def fold(text: str) -> tuple[str, list[int] | None]:
     folded = text.translate(_FOLDS)
     if len(folded) == len(text):
         return folded, None
-    pieces = [_FOLDS[ord(c)] for c in text]
-    index = [i for i, piece in enumerate(pieces) for _ in piece]
+    pieces = map(_FOLDS.__getitem__, map(ord, text))
+    # position i of `text` once for each character it folded to
+    index = list(chain.from_iterable(map(repeat, count(), map(len, pieces))))
     return folded, index
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from hotline.triage.knowledge import Gazetteer
 from hotline.triage.matching import PhraseMatcher
@@ -30,8 +30,7 @@ def place_phrase(name: str) -> str:
     return " ".join(_NON_WORD.split(folded)).strip()
 
 
-@dataclass(frozen=True, slots=True)
-class Mention:
+class Mention(NamedTuple):
     region: str
     """A region name, or `abroad`."""
     quote: str
@@ -39,8 +38,7 @@ class Mention:
     origin: bool
 
 
-@dataclass(frozen=True, slots=True)
-class PlaceFinding:
+class PlaceFinding(NamedTuple):
     region: str | None
     region_quote: str | None
     foreign_location: Mention | None
