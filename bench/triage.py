@@ -1,16 +1,24 @@
 """Triage throughput on one core: assessments per second over the development set, repeated.
 
-    .venv/bin/python bench/triage.py [--n 20000]
+    .venv/bin/python bench/triage.py [--n 20000] [--rounds 10]
 
-Prints a baseline measured in the same run (only normalising the text: folding, tokens, abbreviations) and the
-ratio, so the figure can be compared across machines. Target: at least 2,000 assessments per second.
+The work is split into rounds; each round's rate is measured in CPU time of this process (time.process_time), so
+other jobs on a shared machine slow the wall clock but hardly the figure. The median round is the figure checked
+against the target (at least 2,000 assessments per second); the best round and the wall-clock rate are printed too.
+
+A reference workload measured in the same run (folding and splitting each text with the standard library only, no
+engine code) gives a ratio that can be compared across machines and across engine versions.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
+import statistics
 import time
+import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 from hotline.triage import TRIAGE_VERSION, assess
@@ -19,6 +27,7 @@ from hotline.triage.engine import default_engine
 ROOT = Path(__file__).resolve().parents[1]
 DEV = ROOT / "tests" / "triage" / "fixtures" / "dev.jsonl"
 TARGET = 2000.0
+_WORD = re.compile(r"[a-z0-9]+")
 
 
 def _texts() -> list[str]:
@@ -28,16 +37,33 @@ def _texts() -> list[str]:
     ]
 
 
-def _rate(n: int, texts: list[str], work: object) -> float:
-    start = time.perf_counter()
-    for i in range(n):
-        work(texts[i % len(texts)])  # type: ignore[operator]
-    return n / (time.perf_counter() - start)
+def _reference(text: str) -> list[str]:
+    """Engine-independent work of about the same kind: fold accents and case, split words."""
+    folded = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+    return _WORD.findall(folded)
+
+
+def _rates(n: int, rounds: int, texts: list[str], work: Callable[[str], object]) -> tuple[list[float], float]:
+    """Per-round rates in CPU time, and the wall-clock rate over all rounds."""
+    per_round = max(1, n // rounds)
+    rates = []
+    wall = time.perf_counter()
+    i = 0
+    for _ in range(rounds):
+        start = time.process_time()
+        for _ in range(per_round):
+            work(texts[i % len(texts)])
+            i += 1
+        rates.append(per_round / max(time.process_time() - start, 1e-9))
+    return rates, i / (time.perf_counter() - wall)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--n", type=int, default=20_000, help="assessments to time")
+    parser.add_argument("--rounds", type=int, default=10, help="rounds the assessments are split into")
     args = parser.parse_args()
     texts = _texts()
     started = time.perf_counter()
@@ -45,15 +71,24 @@ def main() -> None:
     load = time.perf_counter() - started
     for text in texts:  # warm the typo-repair cache as a long-running worker would be
         assess(text)
-    normaliser = engine._normaliser
-    baseline = _rate(args.n, texts, normaliser.tokens)
-    rate = _rate(args.n, texts, assess)
+    reference, _ = _rates(args.n, args.rounds, texts, _reference)
+    normalise, _ = _rates(args.n, args.rounds, texts, engine._normaliser.split)
+    rates, wall = _rates(args.n, args.rounds, texts, assess)
+    rate = statistics.median(rates)
     print(
-        f"triage {TRIAGE_VERSION}: {len(texts)} dev reports, {args.n} assessments, data loaded in {load:.2f}s"
+        f"triage {TRIAGE_VERSION}: {len(texts)} dev reports, {args.n} assessments in {args.rounds} rounds, "
+        f"data loaded in {load:.2f}s"
     )
-    print(f"baseline (normalise only): {baseline:10,.0f} texts/s")
-    print(f"assess:                    {rate:10,.0f} assessments/s  ({rate / baseline:.2f}x the baseline)")
-    print(f"target ≥ {TARGET:,.0f}/s: {'met' if rate >= TARGET else 'MISSED'}")
+    print(
+        f"reference (stdlib fold + split): {statistics.median(reference):8,.0f} texts/s (CPU time, median round)"
+    )
+    print(f"normalise only (engine):         {statistics.median(normalise):8,.0f} texts/s")
+    print(
+        f"assess:                          {rate:8,.0f} assessments/s  (median round; best {max(rates):,.0f}/s; "
+        f"{rate / statistics.median(reference):.2f}x the reference)"
+    )
+    print(f"assess, wall clock:              {wall:8,.0f} assessments/s  (includes waiting for a shared CPU)")
+    print(f"target ≥ {TARGET:,.0f}/s: {'met' if rate >= TARGET else 'MISSED'} ({rate / TARGET:.2f}x)")
 
 
 if __name__ == "__main__":
