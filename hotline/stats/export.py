@@ -47,7 +47,7 @@ def to_text(table: StatsTable) -> str:
         count_at = len(table.label_keys)
         values = line[:-1]
         if suppressed:
-            values = [*values[:count_at], f"<{table.k} ({SUPPRESSED_MARK})", *["" for _ in table.figure_keys]]
+            values = [*values[:count_at], SUPPRESSED_MARK, *["" for _ in table.figure_keys]]
         shown.append(values)
     widths = [max(len(row[i]) for row in shown) for i in range(len(shown[0]))]
     text = ["  ".join(value.ljust(widths[i]) for i, value in enumerate(row)).rstrip() for row in shown]
