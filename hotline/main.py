@@ -26,6 +26,7 @@ from hotline.routing.oncall import RosterOnCall
 from hotline.routing.router import router as notify_router
 from hotline.sms.router import router as sms_router
 from hotline.sms.templates import default_templates
+from hotline.stats.pages import router as stats_pages_router
 from hotline.stats.router import router as stats_router
 from hotline.ussd.menu import default_screens
 from hotline.ussd.router import router as ussd_router
@@ -93,6 +94,7 @@ def create_app(
         console_cases_router,
         console_bridge_router,
         stats_router,
+        stats_pages_router,
     ):
         app.include_router(router)
     install_console(app)
