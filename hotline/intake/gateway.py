@@ -96,6 +96,7 @@ async def amend_contact(
     text: str | None = None,
     callback_number: str | None = None,
     spool_on_failure: bool = True,
+    look_again: bool = True,
 ) -> Amended:
     """Add what a caller said after the first delivery (a recording, a menu answer, a reply
     in a dialogue) to their contact, and let the pipeline look at it again.
@@ -103,6 +104,8 @@ async def amend_contact(
     ``answers`` are merged into the contact's answers; ``text`` is appended to its body;
     ``callback_number`` is given only when the caller agreed to be called back, and is kept
     sealed until the case closes (retention deletes it then).
+    ``look_again=False`` stores without a pipeline job: a dialogue's intermediate answers, whose
+    contact the pipeline holds anyway until the dialogue ends (:mod:`hotline.intake.dialogue`).
     Idempotent: a provider retry that brings nothing new enqueues nothing. Returns the
     reference to tell the caller and the outbox id to publish (None when nothing changed).
     """
@@ -125,6 +128,9 @@ async def amend_contact(
                 return Amended(reference=contact.reference, outbox_id=None)
             set_contact_answers(keyring, contact, merged)
             set_contact_body(keyring, contact, new_body or None)
+            if not look_again:
+                # Kept for the record; the contact's next entry (the end of a call) triages it all.
+                return Amended(reference=contact.reference, outbox_id=None)
             return Amended(reference=contact.reference, outbox_id=await enqueue_update(session, contact.id))
     except Exception as exc:
         if not spool_on_failure:

@@ -104,12 +104,20 @@ class Turn:
             provider_id=self.call.sid,
             answers=self.pending,
             callback_number=self.callback_number,
+            look_again=self._worth_a_look(),
         )
         if amended.reference and not self.call.state.reference:
             self.call.state.reference = amended.reference
         self.background.add_task(publish, self.runtime, amended.outbox_id)
         self.pending = {}
         self.callback_number = None
+
+    def _worth_a_look(self) -> bool:
+        """A pipeline job for danger and for the end of the dialogue; the answers in between are
+        only stored (the pipeline would hold the case for them anyway), which saves a job per key."""
+        pending = self.pending
+        urgent = pending.get("danger_now") is True or pending.get("menu") == "emergency"
+        return urgent or any(key in pending for key in (DIALOGUE, "dial", "recording_sid"))
 
     async def go(self, name: str) -> VoiceResponse:
         """Store, then the TwiML of step ``name`` (a dial with nobody to ring goes on at once)."""

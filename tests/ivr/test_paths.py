@@ -250,3 +250,19 @@ async def test_the_on_call_directory_is_asked_for_the_region_the_caller_gave(
     call = await phone.call(Scripted.pressing(["1", "9"], message=5))
     assert asked == ["Littoral", None]
     assert call.recorded and not call.dialled, "nobody to ring: straight to the urgent message"
+
+
+async def test_answers_in_between_are_stored_without_a_pipeline_job_each(
+    phone: TwimlPhone, runtime: Runtime, session: AsyncSession
+) -> None:
+    """Each key is on the contact at once, but the pipeline runs for the arrival, danger and the end only."""
+    from sqlalchemy import func
+
+    from hotline.models import OutboxEntry
+
+    await phone.call(Scripted.pressing(["1", "1", "1", "5", "2"], message=40))
+    entries = await session.scalar(select(func.count()).select_from(OutboxEntry))
+    assert entries == 2, "the arrival, then the message with the end of the dialogue"
+    await phone.call(Scripted.pressing(["1", "9"], message=10))
+    total = await session.scalar(select(func.count()).select_from(OutboxEntry))
+    assert total - entries == 4, "arrival, danger (at once), the unanswered dial, the message"
