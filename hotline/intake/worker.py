@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from hotline.audit.configuration import record_configuration
 from hotline.core.db import unit_of_work
 from hotline.core.logging import get_logger
 from hotline.core.queue import Delivery
@@ -32,11 +33,14 @@ from hotline.models import OutboxEntry
 from hotline.privacy.retention import last_run, run_retention
 from hotline.routing.tasks import EscalationTimer
 from hotline.sms.outbound import deliver_due
+from hotline.stats.rollup import refresh as refresh_stats
 
 log = get_logger(__name__)
 SWEEP_BATCH = 500
 # How often a worker asks the audit log whether the daily retention run is due.
 RETENTION_CHECK_EVERY = timedelta(minutes=10)
+# How stale the statistics rollups may get (hotline.stats.rollup).
+STATS_REFRESH_EVERY = timedelta(minutes=1)
 
 
 def _utcnow() -> datetime:
@@ -66,6 +70,7 @@ class Worker:
         self.clock = clock
         self.escalations = EscalationTimer(runtime, name=self.name, clock=clock)
         self._retention_checked_at: datetime | None = None
+        self._stats_refreshed_at: datetime | None = None
 
     async def handle(self, delivery: Delivery) -> Outcome | None:
         """Run one job; acknowledge only after its transaction committed."""
@@ -157,6 +162,7 @@ class Worker:
             ("sweep", self.sweep),
             ("outbound", self._deliver_messages),
             ("retention", self.retention_if_due),
+            ("stats", self.refresh_stats_if_due),
         )
         for name, action in steps:
             try:
@@ -179,6 +185,16 @@ class Worker:
         await run_retention(self.runtime, now=now)
         return True
 
+    async def refresh_stats_if_due(self) -> bool:
+        """Rebuild the statistics rollups of the days that changed, at most once a minute."""
+        now = self.clock()
+        if self._stats_refreshed_at is not None and now - self._stats_refreshed_at < STATS_REFRESH_EVERY:
+            return False
+        async with unit_of_work(self.runtime.sessions) as session:
+            await refresh_stats(session, now)
+        self._stats_refreshed_at = now
+        return True
+
     async def _deliver_messages(self) -> int:
         """Messages to send later (``hotline.sms.outbound``): retried with backoff, never blocking a case."""
         done = await deliver_due(self.runtime, now=self.clock())
@@ -189,6 +205,11 @@ class Worker:
 
     async def run(self, stop: asyncio.Event) -> None:
         log.info("worker.started", consumer=self.name)
+        try:
+            async with unit_of_work(self.runtime.sessions) as session:
+                await record_configuration(session, self.runtime.settings)
+        except Exception as exc:
+            log.warning("worker.config_audit_failed", reason=type(exc).__name__)
         if not self.runtime.queue.durable:
             try:
                 started = self.clock()

@@ -173,3 +173,27 @@ async def test_postgres_refuses_update_delete_and_truncate(
     await savepoint.rollback()
     assert await check(runtime) is None
     assert int((await connection.execute(text("SELECT count(*) FROM audit_log"))).scalar_one()) == 2
+
+
+async def test_a_configuration_change_is_audited_once_without_secrets(runtime: Runtime) -> None:
+    """Changing a retention period, a data key or the pepper writes one config.changed event."""
+    from hotline.audit.configuration import record_configuration
+
+    async with unit_of_work(runtime.sessions) as session:
+        assert await record_configuration(session, runtime.settings) is True
+        assert await record_configuration(session, runtime.settings) is False
+        longer = runtime.settings.model_copy(update={"retention_body_days": 730})
+        assert await record_configuration(session, longer) is True
+        events = (
+            (await session.execute(select(AuditEntry).where(AuditEntry.action == "config.changed")))
+            .scalars()
+            .all()
+        )
+    assert [e.details["changed"] for e in events][-1] == "retention_body_days"
+    assert events[-1].details["retention_body_days"] == 730
+    assert events[-1].details["data_keys"] == "t1"
+    secrets = (
+        runtime.settings.caller_pepper.get_secret_value(),
+        runtime.settings.data_keys.get_secret_value(),
+    )
+    assert not any(secret in str(e.details) for e in events for secret in secrets)
