@@ -19,9 +19,11 @@ from hotline.audit import service as audit
 from hotline.cases import service as cases
 from hotline.cases.service import AssessmentLike
 from hotline.core.crypto import Keyring
+from hotline.intake.dialogue import hold_case
 from hotline.intake.service import RECEIVED
 from hotline.models import Case, Contact, OutboxEntry
 from hotline.privacy.sealed import contact_answers, contact_body
+from hotline.routing.escalation import route_case
 
 Assess = Callable[[str, str, Mapping[str, object]], AssessmentLike]
 Clock = Callable[[], datetime]
@@ -31,6 +33,8 @@ class Outcome(StrEnum):
     processed = "processed"
     already_done = "already_done"
     missing = "missing"
+    #: no case yet: a call still in its menu, or one where the caller said nothing (dialogue.py)
+    held = "held"
 
 
 def _utcnow() -> datetime:
@@ -59,9 +63,15 @@ async def process_entry(
         await session.execute(select(Contact).where(Contact.id == entry.contact_id).with_for_update())
     ).scalar_one()
     # Opened here, for triage only: the plaintext never leaves this function.
-    assessment = assess(
-        contact_body(keyring, contact) or "", contact.channel, contact_answers(keyring, contact)
-    )
+    body = contact_body(keyring, contact)
+    answers = contact_answers(keyring, contact)
+    assessment = assess(body or "", contact.channel, answers)
+    if contact.case_id is None and hold_case(body, answers, imminent_danger=assessment.imminent_danger):
+        # The contact's next entry (its next answer, the end of the call) looks again.
+        entry.processed_at = now
+        entry.attempts += 1
+        await session.flush()
+        return Outcome.held
     actor = f"caller:{contact.caller_ref}"
 
     events: list[tuple[str, str, dict[str, audit.DetailValue]]]
@@ -100,6 +110,7 @@ async def process_entry(
         await audit.append(
             session, actor=event_actor, action=action, subject=str(case.id), details=details, at=now
         )
+    await route_case(session, case, now=now)
     return Outcome.processed
 
 
