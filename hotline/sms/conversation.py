@@ -104,10 +104,12 @@ class Conversation:
         )
         outbox = (recorded.outbox_id,) if recorded.outbox_id is not None else ()
         outcome = "spooled" if recorded.spooled else ("stored" if recorded.created else "duplicate")
-        if await self._opted_out(message.caller_ref):
+        opted_out, follow_up = await self._caller_context(
+            message, recorded.reference, find_case=not recorded.spooled
+        )
+        if opted_out:
             return Reply(None, outcome, outbox)
         language = self._language(message.body, asked_help)
-        follow_up = None if recorded.spooled else await self._open_case(message, recorded.reference)
         reference = follow_up or recorded.reference
         opening = asked_help is not None or (not message.media and self.vocabulary.is_opening(message.body))
         if opening and key is not None:
@@ -214,11 +216,16 @@ class Conversation:
             return command.language
         return guess(body) or self.vocabulary.greeting_language(body) or DEFAULT_LANGUAGE
 
-    async def _open_case(self, message: Inbound, own_reference: str) -> str | None:
-        if not message.known_caller:
-            return None
+    async def _caller_context(
+        self, message: Inbound, own_reference: str, *, find_case: bool
+    ) -> tuple[bool, str | None]:
+        """(opted out, the reference of the open case a follow-up joins), in one read session:
+        this runs for every report, so it costs one connection checkout, not two."""
         try:
             async with self.runtime.sessions() as session:
+                opted_out = await repository.is_opted_out(session, message.caller_ref)
+                if opted_out or not find_case or not message.known_caller:
+                    return opted_out, None
                 case = await open_case_of_caller(
                     session,
                     message.caller_ref,
@@ -227,9 +234,10 @@ class Conversation:
                     exclude_reference=own_reference,
                 )
         except Exception as exc:
-            log.warning("sms.follow_up_lookup_failed", reason=type(exc).__name__)
-            return None
-        return case.reference if case is not None else None
+            # The database is away: the report is spooled; answer as for anyone else.
+            log.warning("sms.caller_lookup_failed", reason=type(exc).__name__)
+            return False, None
+        return False, case.reference if case is not None else None
 
     async def _opted_out(self, caller_ref: str) -> bool:
         try:
