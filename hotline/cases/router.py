@@ -6,18 +6,22 @@ Every read of a case by a person is an audit event (DESIGN.md invariant 3).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import select
 
 from hotline.audit import service as audit
 from hotline.auth.dependencies import SessionDep, require_role
-from hotline.cases import repository
+from hotline.cases import actions, repository
+from hotline.cases.callback import start_callback
 from hotline.cases.schemas import CaseList, CaseOut
 from hotline.core.http import RuntimeDep
-from hotline.models import Agent, Role
+from hotline.models import Agent, Case, CaseNote, Role
 from hotline.routing.acknowledge import AckOutcome, Via, acknowledge
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
@@ -87,3 +91,188 @@ async def acknowledge_case(
     if visible is None:  # acknowledged, so assigned to this agent: visible from now on
         return JSONResponse({"detail": "no such case"}, status_code=404)
     return CaseOut.of(*visible)
+
+
+# The console's actions, for scripts and other front ends (hotline.cases.actions does the work).
+
+SupervisorOnly = Annotated[Agent, Depends(require_role(Role.supervisor, Role.admin))]
+
+
+class ReassignIn(BaseModel):
+    agent_id: uuid.UUID
+
+
+class NoteIn(BaseModel):
+    text: str = Field(min_length=1, max_length=actions.MAX_NOTE)
+
+
+class NoteOut(BaseModel):
+    id: uuid.UUID
+    kind: str
+    author_id: uuid.UUID | None
+    created_at: datetime
+    text: str | None
+
+
+class StatusIn(BaseModel):
+    status: Literal["in_progress", "referred", "closed"]
+    outcome: Literal[actions.OUTCOMES] | None = None  # type: ignore[valid-type]
+
+
+class OverrideIn(BaseModel):
+    category: Literal[actions.CATEGORIES] | None = None  # type: ignore[valid-type]
+    severity: Severity | None = None
+    reason: str = Field(min_length=1, max_length=actions.MAX_NOTE)
+
+
+class MergeIn(BaseModel):
+    into: uuid.UUID
+
+
+class CallbackOut(BaseModel):
+    call_sid: str
+
+
+async def _mine(session: SessionDep, agent: Agent, case_id: uuid.UUID) -> Case:
+    found = await repository.get_case(session, agent, case_id)
+    if found is None:
+        raise HTTPException(status_code=404, detail="no such case")
+    return found[0]
+
+
+async def _answer(session: SessionDep, agent: Agent, case_id: uuid.UUID, work: Awaitable[object]) -> CaseOut:
+    try:
+        await work
+    except actions.ActionRefused as refused:
+        raise HTTPException(status_code=refused.status, detail=refused.reason) from None
+    found = await repository.get_case(session, agent, case_id)
+    if found is None:
+        raise HTTPException(status_code=404, detail="no such case")
+    return CaseOut.of(*found)
+
+
+@router.post("/{case_id}/take")
+async def take_case(
+    case_id: uuid.UUID, agent: CaseWorker, session: SessionDep, runtime: RuntimeDep
+) -> CaseOut:
+    """Make the case yours (acknowledging it when it is still new)."""
+    case = await _mine(session, agent, case_id)
+    return await _answer(
+        session,
+        agent,
+        case_id,
+        actions.take(session, case, agent, now=datetime.now(UTC), metrics=runtime.metrics),
+    )
+
+
+@router.post("/{case_id}/reassign")
+async def reassign_case(
+    case_id: uuid.UUID, body: ReassignIn, agent: SupervisorOnly, session: SessionDep
+) -> CaseOut:
+    """Supervisors: give the case to someone else (they may then acknowledge it)."""
+    case = await _mine(session, agent, case_id)
+    to = await session.get(Agent, body.agent_id)
+    if to is None:
+        raise HTTPException(status_code=422, detail="not_a_case_worker")
+    return await _answer(
+        session, agent, case_id, actions.reassign(session, case, agent, to, now=datetime.now(UTC))
+    )
+
+
+@router.get("/{case_id}/notes")
+async def list_notes(
+    case_id: uuid.UUID, agent: CaseWorker, session: SessionDep, runtime: RuntimeDep
+) -> list[NoteOut]:
+    case = await _mine(session, agent, case_id)
+    notes = (
+        await session.execute(
+            select(CaseNote).where(CaseNote.case_id == case.id).order_by(CaseNote.created_at)
+        )
+    ).scalars()
+    await audit.append(
+        session, actor=f"agent:{agent.id}", action="case.notes_read", subject=str(case.id), details={}
+    )
+    return [
+        NoteOut(
+            id=n.id,
+            kind=n.kind,
+            author_id=n.author_id,
+            created_at=n.created_at,
+            text=actions.note_text(runtime.keyring, n),
+        )
+        for n in notes
+    ]
+
+
+@router.post("/{case_id}/notes", status_code=201)
+async def add_note(
+    case_id: uuid.UUID, body: NoteIn, agent: CaseWorker, session: SessionDep, runtime: RuntimeDep
+) -> NoteOut:
+    case = await _mine(session, agent, case_id)
+    try:
+        note = await actions.add_note(session, runtime.keyring, case, agent, body.text, now=datetime.now(UTC))
+    except actions.ActionRefused as refused:
+        raise HTTPException(status_code=refused.status, detail=refused.reason) from None
+    return NoteOut(
+        id=note.id, kind=note.kind, author_id=note.author_id, created_at=note.created_at, text=body.text
+    )
+
+
+@router.post("/{case_id}/status")
+async def change_status(
+    case_id: uuid.UUID, body: StatusIn, agent: CaseWorker, session: SessionDep
+) -> CaseOut:
+    """acknowledged → in_progress → referred → closed (with an outcome); 409 for any other move."""
+    case = await _mine(session, agent, case_id)
+    return await _answer(
+        session,
+        agent,
+        case_id,
+        actions.change_status(session, case, agent, body.status, outcome=body.outcome, now=datetime.now(UTC)),
+    )
+
+
+@router.post("/{case_id}/override")
+async def override_triage(
+    case_id: uuid.UUID, body: OverrideIn, agent: CaseWorker, session: SessionDep, runtime: RuntimeDep
+) -> CaseOut:
+    """Change category or severity with a reason; lowering the severity needs a supervisor (403)."""
+    case = await _mine(session, agent, case_id)
+    return await _answer(
+        session,
+        agent,
+        case_id,
+        actions.override(
+            session,
+            runtime.keyring,
+            case,
+            agent,
+            category=body.category,
+            severity=body.severity,
+            reason=body.reason,
+            now=datetime.now(UTC),
+        ),
+    )
+
+
+@router.post("/{case_id}/merge")
+async def merge_case(case_id: uuid.UUID, body: MergeIn, agent: CaseWorker, session: SessionDep) -> CaseOut:
+    """Merge this duplicate into ``into`` (both must be yours to see); answers the merged case."""
+    case = await _mine(session, agent, case_id)
+    into = await _mine(session, agent, body.into)
+    return await _answer(
+        session, agent, body.into, actions.merge(session, case, into, agent, now=datetime.now(UTC))
+    )
+
+
+@router.post("/{case_id}/callback", responses={409: {"description": "no consent, no agent phone, or closed"}})
+async def callback_case(
+    case_id: uuid.UUID, agent: CaseWorker, session: SessionDep, runtime: RuntimeDep
+) -> CallbackOut:
+    """The masked callback: your phone rings, then the caller's; their number is never shown."""
+    case = await _mine(session, agent, case_id)
+    try:
+        sid = await start_callback(session, runtime, case, agent, now=datetime.now(UTC))
+    except actions.ActionRefused as refused:
+        raise HTTPException(status_code=refused.status, detail=refused.reason) from None
+    return CallbackOut(call_sid=sid)
