@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from twilio.request_validator import RequestValidator
 
 from hotline.cases.service import AssessmentLike
+from hotline.console.live import CaseFeed, InProcessCaseFeed, build_case_feed, watch_cases
 from hotline.core.config import Settings
 from hotline.core.crypto import Keyring, build_keyring
 from hotline.core.db import SessionFactory, create_engine, create_session_factory
@@ -39,6 +40,11 @@ class Runtime:
     dialogues: DialogueStore = field(default_factory=InProcessDialogueStore)
     #: who to ring for an emergency; None until routing provides one (then the configured number)
     on_call: OnCallDirectory | None = None
+    #: "this case changed" for the consoles' live queues (Redis pub/sub, or in this process)
+    case_feed: CaseFeed = field(default_factory=InProcessCaseFeed)
+
+    def __post_init__(self) -> None:
+        watch_cases(self.sessions, self.case_feed)
 
     @cached_property
     def validator(self) -> RequestValidator:
@@ -68,6 +74,7 @@ class Runtime:
         await self.call_states.close()
         await self.dialogues.close()
         await self.telephony.close()
+        await self.case_feed.close()
         await self.engine.dispose()
 
 
@@ -105,6 +112,7 @@ def build_runtime(settings: Settings, *, queue: Queue | None = None) -> Runtime:
         telephony=build_telephony(settings),
         call_states=build_call_states(settings),
         dialogues=build_dialogue_store(settings.redis_url),
+        case_feed=build_case_feed(settings.redis_url),
     )
     runtime.ivr_flow  # noqa: B018 - a broken IVR flow file stops start-up, not a caller's call
     runtime.keyring  # noqa: B018 - a bad HOTLINE_DATA_KEYS stops start-up here, not at the first text
