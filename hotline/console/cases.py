@@ -25,7 +25,16 @@ from hotline.cases import actions, repository
 from hotline.cases.callback import start_callback
 from hotline.cases.router import Channel, Region, Severity
 from hotline.console.timeline import build, recordings_of
-from hotline.console.web import SECURITY_HEADERS, CaseWorker, Console, render
+from hotline.console.web import (
+    SECURITY_HEADERS,
+    CaseWorker,
+    Console,
+    case_worker,
+    console_of,
+    render,
+    signed_in,
+)
+from hotline.core.db import unit_of_work
 from hotline.core.http import RuntimeDep
 from hotline.core.logging import get_logger
 from hotline.models import Agent, Case, Contact, Role
@@ -137,8 +146,15 @@ async def queue_rows(
 
 
 @router.get("/events")
-async def events(request: Request, me: CaseWorker, runtime: RuntimeDep) -> StreamingResponse:
-    """Server-sent events: ``queue`` whenever a case changed (the page then re-reads its rows)."""
+async def events(request: Request, runtime: RuntimeDep) -> Response:
+    """Server-sent events: ``queue`` whenever a case changed (the page then re-reads its rows).
+
+    The stream outlives any database session: who is asking is checked in a unit of work
+    that is closed before the first byte (an open SQLite transaction would stall the line).
+    """
+    async with unit_of_work(runtime.sessions) as session:
+        me = await case_worker(await signed_in(await console_of(request, runtime, session)))
+        del me  # the rows the stream triggers are read, and audited, by /console/queue
     return StreamingResponse(
         sse_stream(runtime.case_feed.subscribe(), request.is_disconnected),
         media_type="text/event-stream",

@@ -109,7 +109,7 @@ SECURITY_HEADERS = {
 }
 
 
-async def _session_of(request: Request, runtime: RuntimeDep, session: SessionDep) -> Console:
+async def console_of(request: Request, runtime: RuntimeDep, session: SessionDep) -> Console:
     token = request.cookies.get(auth.COOKIE)
     if not token:
         raise SignInRequired
@@ -128,12 +128,12 @@ async def _session_of(request: Request, runtime: RuntimeDep, session: SessionDep
     return console
 
 
-async def half_signed_in(console: Annotated[Console, Depends(_session_of)]) -> Console:
+async def half_signed_in(console: Annotated[Console, Depends(console_of)]) -> Console:
     """Password given, second factor maybe not yet: only the TOTP pages accept this."""
     return console
 
 
-async def signed_in(console: Annotated[Console, Depends(_session_of)]) -> Console:
+async def signed_in(console: Annotated[Console, Depends(console_of)]) -> Console:
     if not console.row.verified:
         raise SecondFactorRequired
     return console
