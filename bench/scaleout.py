@@ -28,7 +28,6 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 import httpx
@@ -335,11 +334,11 @@ def spool_lines(spool: Path) -> int:
     return sum(1 for p in spool.glob("*") if p.is_file() and p.stat().st_size > 0)
 
 
-async def wait_drained(dsn: str, spool: Path, timeout: float) -> float:
+async def wait_drained(dsn: str, spool: Path, limit: float) -> float:
     """Seconds until the outbox is empty and every spool file replayed, twice in a row."""
     started = time.monotonic()
     calm = 0
-    while time.monotonic() - started < timeout:
+    while time.monotonic() - started < limit:
         if await pending(dsn) == 0 and spool_lines(spool) == 0:
             calm += 1
             if calm >= 2:
@@ -347,7 +346,7 @@ async def wait_drained(dsn: str, spool: Path, timeout: float) -> float:
         else:
             calm = 0
         await asyncio.sleep(1.0)
-    raise SystemExit(f"the outbox did not drain in {timeout:.0f} s ({await pending(dsn)} pending)")
+    raise SystemExit(f"the outbox did not drain in {limit:.0f} s ({await pending(dsn)} pending)")
 
 
 async def invariants(dsn: str, sent: set[str]) -> dict[str, int]:
