@@ -95,7 +95,8 @@ def build_case_feed(redis_url: str | None) -> CaseFeed:
     return RedisCaseFeed.from_url(redis_url) if redis_url else InProcessCaseFeed()
 
 
-def _collect(session: Session, _context: Any, _instances: Any) -> None:
+def _collect(session: Session, _context: Any) -> None:
+    # after_flush: new rows have their ids now, and session.new/dirty still list them.
     changed = session.info.setdefault(_PENDING, set())
     for obj in (*session.new, *session.dirty):
         if isinstance(obj, Case):
@@ -136,7 +137,7 @@ def watch_cases(sessions: SessionFactory, feed: CaseFeed) -> None:
     info = dict(sessions.kw.get("info") or {})
     info[_FEED] = feed
     sessions.configure(info=info)
-    if not event.contains(Session, "before_flush", _collect):
-        event.listen(Session, "before_flush", _collect)
+    if not event.contains(Session, "after_flush", _collect):
+        event.listen(Session, "after_flush", _collect)
         event.listen(Session, "after_commit", _publish)
         event.listen(Session, "after_rollback", _discard)
