@@ -205,3 +205,47 @@ async def test_privacy_operations_and_a_crashed_job_leave_no_number_or_words_in_
             assert number not in output and number[1:] not in output and number[4:] not in output
         assert "Mireille" not in output and "Bépanda" not in output and "cousine" not in output
         assert NUMBER[::-1] not in output and WORDS[::-1][:20] not in output
+
+
+async def test_the_console_leaves_no_number_words_or_notes_in_logs_metrics_or_audit(
+    client: httpx.AsyncClient, runtime: Runtime, real_logging: io.StringIO
+) -> None:
+    """Signing in, the queue, the case page (which shows the words), a note, a failed sign-in and
+    a masked callback log and audit ids and outcomes only: never the caller's number, their
+    words, the note, or the agent's phone."""
+    from sqlalchemy import select
+
+    from hotline.core.db import unit_of_work
+    from hotline.models import Agent, AuditEntry
+    from hotline.privacy.sealed import set_agent_phone
+    from tests.console.conftest import Browser, reported_case
+
+    agent_phone = "+237699000222"
+    note = "Mireille a rappelé depuis Bépanda"
+    agent = await make_agent(runtime, "alice", Role.agent, ("Littoral",))
+    async with unit_of_work(runtime.sessions) as session:
+        row = await session.get(Agent, agent.id)
+        assert row is not None
+        set_agent_phone(runtime.keyring, row, agent_phone)
+    case = await reported_case(runtime, text=WORDS, callback=NUMBER)
+    b = Browser(client)
+    assert (await b.sign_in("alice", "wrong-password")).status_code == 401
+    assert (await b.sign_in("alice")).status_code == 303
+    page = await client.get(f"/console/cases/{case.id}")
+    assert "Mireille" in page.text and NUMBER not in page.text and agent_phone not in page.text
+    await b.post(f"/console/cases/{case.id}/notes", {"text": note})
+    called = await b.post(f"/console/cases/{case.id}/callback")
+    assert called.headers["location"].endswith("msg=calling")
+    await client.get("/console/queue")
+    metrics = (await client.get("/metrics")).text
+    async with runtime.sessions() as session:
+        chain = "\n".join(
+            f"{e.actor} {e.action} {e.subject} {e.details}"
+            for e in (await session.execute(select(AuditEntry))).scalars()
+        )
+    logs = real_logging.getvalue()
+    assert "case.callback_started" in chain and "console.sign_in_refused" in logs
+    for output in (logs, metrics, chain):
+        for number in (NUMBER, agent_phone):
+            assert number not in output and number[1:] not in output and number[4:] not in output
+        assert "Mireille" not in output and "Bépanda" not in output and "cousine" not in output
