@@ -81,3 +81,37 @@ async def get_case(
         statement = statement.where(scope)
     row = (await session.execute(statement)).first()
     return (row[0], row[1]) if row else None
+
+
+QUEUE_COLUMNS = (
+    Case.id,
+    Case.reference,
+    Case.status,
+    Case.channel,
+    Case.severity,
+    Case.category,
+    Case.region,
+    Case.abroad,
+    Case.minor,
+    Case.imminent_danger,
+    Case.training,
+    Case.ack_deadline,
+    Case.created_at,
+    Agent.username.label("assignee_username"),
+    Agent.display_name.label("assignee_name"),
+)
+
+
+async def list_queue(
+    session: AsyncSession, agent: Agent, filters: CaseFilters, *, limit: int
+) -> tuple[list[Any], int]:
+    """The console's queue: only the columns a row shows (no reasons, no escalation JSON)."""
+    total = await session.scalar(_filtered(select(func.count()).select_from(Case), agent, filters))
+    rows = await session.execute(
+        _filtered(select(*QUEUE_COLUMNS).outerjoin(Agent, Case.assignee_id == Agent.id), agent, filters)
+        .order_by(
+            SEVERITY_ORDER, Case.ack_deadline.is_(None), Case.ack_deadline, Case.created_at.desc(), Case.id
+        )
+        .limit(limit)
+    )
+    return list(rows), int(total or 0)

@@ -24,6 +24,7 @@ from hotline.auth.dependencies import SessionDep
 from hotline.cases import actions, repository
 from hotline.cases.callback import start_callback
 from hotline.cases.router import Channel, Region, Severity
+from hotline.console.i18n import translate
 from hotline.console.timeline import build, recordings_of
 from hotline.console.web import (
     SECURITY_HEADERS,
@@ -89,7 +90,7 @@ async def _queue(
     mine: bool,
 ) -> Response:
     filters = _filters(me, status, severity, region, channel, mine)
-    rows, total = await repository.list_cases(session, me.agent, filters, limit=QUEUE_LIMIT, offset=0)
+    rows, total = await repository.list_queue(session, me.agent, filters, limit=QUEUE_LIMIT)
     await audit.append(
         session,
         actor=f"agent:{me.agent.id}",
@@ -113,6 +114,7 @@ async def _queue(
         statuses=STATUSES,
         severities=SEVERITIES,
         channels=CHANNELS,
+        words={key: translate(me.language, key) for key in (*SEVERITIES, *STATUSES)},
     )
 
 
