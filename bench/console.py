@@ -63,7 +63,10 @@ async def seed(settings: Settings, cases: int) -> tuple[str, str]:
     rng = random.Random(1503)
     async with unit_of_work(runtime.sessions) as session:
         sup = await create_agent(
-            session, username="bench-sup", password="bench-password-1503", role=Role.supervisor
+            session,
+            username="bench-sup",
+            password="bench-password-1503",  # noqa: S106 - a throw-away bench database
+            role=Role.supervisor,
         )
         for i in range(cases):
             severity = rng.choice(["critical", "high", "medium", "low"])
