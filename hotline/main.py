@@ -28,6 +28,7 @@ from hotline.sms.router import router as sms_router
 from hotline.sms.templates import default_templates
 from hotline.stats.pages import router as stats_pages_router
 from hotline.stats.router import router as stats_router
+from hotline.training.router import install as install_training
 from hotline.ussd.menu import default_screens
 from hotline.ussd.router import router as ussd_router
 
@@ -98,6 +99,7 @@ def create_app(
     ):
         app.include_router(router)
     install_console(app)
+    install_training(app)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
     return app

@@ -99,6 +99,20 @@ TABLE: dict[tuple[str, str], str] = {
     ("POST", "/console/cases/{case_id}/callback"): WORKERS,
     ("GET", "/console/cases/{case_id}/recordings/{sid}"): WORKERS,
 }
+# The training room: 404 outside training mode, after the sign-in and role checks.
+TABLE.update(
+    {
+        ("GET", "/training/phone"): ANYONE_IN,
+        ("POST", "/training/phone/call"): ANYONE_IN,
+        ("POST", "/training/phone/keys"): ANYONE_IN,
+        ("POST", "/training/phone/message"): ANYONE_IN,
+        ("POST", "/training/phone/dial"): ANYONE_IN,
+        ("POST", "/training/phone/hangup"): ANYONE_IN,
+        ("POST", "/training/phone/sms"): ANYONE_IN,
+        ("GET", "/training/trainer"): SUPERVISORS,
+        ("POST", "/training/trainer/start"): SUPERVISORS,
+    }
+)
 # The statistics pages (another room) follow the statistics rule by prefix.
 PREFIX_RULES = (("/console/stats", STATS),)
 NOT_ROUTES = {"/console/static"}  # the static files mount: public by design, no personal data
@@ -203,7 +217,7 @@ async def test_every_route_with_every_role(runtime: Runtime) -> None:
                     response = await c.post(url, headers=headers, data=data)
             allowed = role in ALLOWED[rule]
             if (
-                allowed == refused(response, method, path.startswith("/console"))
+                allowed == refused(response, method, path.startswith(("/console", "/training")))
                 or response.status_code >= 500
             ):
                 wrong.append(f"{role:10} {method} {path} -> {response.status_code} (rule: {rule})")
