@@ -12,7 +12,9 @@ from hotline.agents.service import find_by_username
 from hotline.audit import service as audit
 from hotline.auth.dependencies import SessionDep
 from hotline.console import sessions as auth
+from hotline.console.admin import router as admin_router
 from hotline.console.i18n import LANGUAGES
+from hotline.console.roster_page import router as roster_router
 from hotline.console.web import (
     SECURITY_HEADERS,
     HalfSignedIn,
@@ -26,6 +28,8 @@ from hotline.models import Role
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 log = get_logger(__name__)
+router.include_router(admin_router)  # /console/admin/…: admins
+router.include_router(roster_router)  # /console/roster: supervisors and admins
 
 
 def _cookie(response: Response, request: Request, name: str, value: str, *, secure: bool) -> None:

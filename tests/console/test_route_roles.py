@@ -33,6 +33,7 @@ ANYONE_IN = "anyone signed in"
 WORKERS = "case workers"  # agent, supervisor, admin; never an analyst
 SUPERVISORS = "supervisors"  # supervisor, admin
 STATS = "statistics"  # analyst, supervisor, admin
+ADMINS = "admins"  # admin only
 ALLOWED = {
     PUBLIC: set(ROLES),
     SIGNED: set(),
@@ -40,6 +41,7 @@ ALLOWED = {
     WORKERS: {"agent", "supervisor", "admin"},
     SUPERVISORS: {"supervisor", "admin"},
     STATS: {"analyst", "supervisor", "admin"},
+    ADMINS: {"admin"},
 }
 
 TABLE: dict[tuple[str, str], str] = {
@@ -98,6 +100,14 @@ TABLE: dict[tuple[str, str], str] = {
     ("POST", "/console/cases/{case_id}/merge"): WORKERS,
     ("POST", "/console/cases/{case_id}/callback"): WORKERS,
     ("GET", "/console/cases/{case_id}/recordings/{sid}"): WORKERS,
+    ("GET", "/console/roster"): SUPERVISORS,
+    ("POST", "/console/roster/override"): SUPERVISORS,
+    ("GET", "/console/admin/accounts"): ADMINS,
+    ("POST", "/console/admin/accounts"): ADMINS,
+    ("POST", "/console/admin/accounts/{agent_id}/deactivate"): ADMINS,
+    ("POST", "/console/admin/accounts/{agent_id}/reactivate"): ADMINS,
+    ("POST", "/console/admin/accounts/{agent_id}/totp-reset"): ADMINS,
+    ("GET", "/console/admin/config"): ADMINS,
 }
 # The training room: 404 outside training mode, after the sign-in and role checks.
 TABLE.update(
@@ -186,9 +196,10 @@ async def test_every_route_with_every_role(runtime: Runtime) -> None:
         "admin": await make_agent(runtime, "r-admin", Role.admin),
     }
     case = await reported_case(runtime, region="Littoral", assignee=people["agent"])
+    target = await make_agent(runtime, "r-target", Role.agent)  # the account the admin routes act on
     app = app_for(runtime)
     routes = sorted(set(served_routes(app)), key=lambda r: ("logout" in r[1], r))  # sign-outs last
-    values = {"case_id": str(case.id), "sid": "RE" + "0" * 32, "step": "start"}
+    values = {"case_id": str(case.id), "sid": "RE" + "0" * 32, "step": "start", "agent_id": str(target.id)}
     wrong: list[str] = []
     transport = httpx.ASGITransport(app=app)
     for role in ROLES:
