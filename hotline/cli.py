@@ -15,6 +15,7 @@ from hotline.core.logging import configure_logging
 from hotline.privacy.cli import keys_app, privacy_app, retention_app
 from hotline.routing.cli import roster_app
 from hotline.stats.cli import bench_app, stats_app
+from hotline.training.cli import training_app
 from hotline.triage.cli import triage_app
 
 app = typer.Typer(help="The 1503 hotline backend.", no_args_is_help=True, add_completion=False)
@@ -32,6 +33,7 @@ app.add_typer(privacy_app, name="privacy")
 app.add_typer(roster_app, name="roster")
 app.add_typer(stats_app, name="stats")
 app.add_typer(bench_app, name="bench")
+app.add_typer(training_app, name="training")
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
