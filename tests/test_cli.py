@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,68 +9,23 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.fixtures.servers import HOTLINE, clean_env, free_port, run, serving, token, wait_ready
+
+__all__ = ["HOTLINE", "free_port", "run", "token", "wait_ready"]  # older imports of these names still work
+
 pytestmark = pytest.mark.slow
-
-HOTLINE = [sys.executable, "-m", "hotline.cli"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
-    return {
-        **clean,
-        "HOTLINE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}",
-        "HOTLINE_SPOOL_DIR": str(tmp_path / "spool"),
-        "HOTLINE_LOG_JSON": "true",
-    }
-
-
-def run(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*HOTLINE, *args], env=env, capture_output=True, text=True, timeout=120, input=stdin, check=False
-    )
+    return clean_env(tmp_path)
 
 
 @pytest.fixture
 def server(env: dict[str, str], tmp_path: Path) -> Iterator[str]:
     """``hotline serve`` on SQLite with the in-process worker, as the README describes."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env["HOTLINE_PUBLIC_BASE_URL"] = url
-    assert run(env, "db", "upgrade").returncode == 0
-    with (tmp_path / "serve.log").open("wb") as log:
-        proc = subprocess.Popen([*HOTLINE, "serve", "--port", str(port)], env=env, stdout=log, stderr=log)
-    try:
-        wait_ready(url, proc)
+    with serving(env, tmp_path) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-
-
-def wait_ready(url: str, proc: subprocess.Popen[bytes], seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, "the server exited"
-        try:
-            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError("server never became ready")
-
-
-def token(url: str, username: str, password: str) -> dict[str, str]:
-    response = httpx.post(f"{url}/api/v1/auth/token", data={"username": username, "password": password})
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 def test_agents_create_makes_an_account_and_refuses_mistakes_in_one_line(env: dict[str, str]) -> None:
@@ -170,12 +121,7 @@ def test_simulate_sms_to_nowhere_fails_with_one_line(env: dict[str, str]) -> Non
 
 
 def test_demo_migrates_seeds_prints_logins_and_serves(env: dict[str, str], tmp_path: Path) -> None:
-    port = free_port()
-    with (tmp_path / "demo.log").open("wb") as log:
-        proc = subprocess.Popen([*HOTLINE, "demo", "--port", str(port)], env=env, stdout=log, stderr=log)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_ready(url, proc)
+    with serving(env, tmp_path, "demo") as url:
         printed = (tmp_path / "demo.log").read_text()
         assert "supervisor / demo-super-1503" in printed
         headers = token(url, "supervisor", "demo-super-1503")
@@ -185,9 +131,6 @@ def test_demo_migrates_seeds_prints_logins_and_serves(env: dict[str, str], tmp_p
             total = httpx.get(f"{url}/api/v1/cases", headers=headers).json()["total"]
             time.sleep(0.2)
         assert total == 4, "the demo reports went through the real pipeline"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def test_production_refuses_to_start_with_placeholder_secrets(env: dict[str, str]) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
-from tests.test_cli import HOTLINE, free_port, wait_ready
+from tests.fixtures.servers import HOTLINE, free_port, wait_ready
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [

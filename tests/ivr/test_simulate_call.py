@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,34 +9,16 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.test_cli import HOTLINE, free_port, run, token, wait_ready
+from tests.fixtures.servers import clean_env, free_port, run, serving, token
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
 def line(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    import os
-
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
-    env |= {
-        "HOTLINE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'line.sqlite3'}",
-        "HOTLINE_SPOOL_DIR": str(tmp_path / "spool"),
-        "HOTLINE_LOG_JSON": "true",
-        "HOTLINE_PUBLIC_BASE_URL": url,
-        "HOTLINE_EMERGENCY_NUMBER": "+237699000111",
-    }
-    assert run(env, "db", "upgrade").returncode == 0
-    with (tmp_path / "serve.log").open("wb") as log:
-        proc = subprocess.Popen([*HOTLINE, "serve", "--port", str(port)], env=env, stdout=log, stderr=log)
-    try:
-        wait_ready(url, proc)
+    env = clean_env(tmp_path, emergency_number="+237699000111")
+    with serving(env, tmp_path) as url:
         yield url, env
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def test_a_trainer_walks_the_menu_in_english_and_the_report_becomes_a_case(
@@ -92,10 +73,8 @@ def test_a_trainer_can_press_nine_and_hang_up(line: tuple[str, dict[str, str]]) 
     assert "Call ended: you hung up." in result.stdout
 
 
-def test_simulate_call_to_nowhere_fails_with_one_line() -> None:
-    import os
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
+def test_simulate_call_to_nowhere_fails_with_one_line(tmp_path: Path) -> None:
+    env = clean_env(tmp_path)
     result = run(env, "simulate", "call", "--url", f"http://127.0.0.1:{free_port()}", stdin="")
     assert result.returncode != 0
     assert result.stderr.startswith("error: could not reach")
