@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
+import itertools
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -29,18 +28,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
-import asyncpg
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.harness import (  # noqa: E402
+    REDIS_URL,
+    TOKEN,
+    cpu_seconds,
+    exchange,
+    free_port,
+    recreate_db,
+    start_server,
+    stop,
+)
 from hotline.core.migrations import upgrade  # noqa: E402
 from hotline.simulate import sign, sms_form  # noqa: E402
 
-PG_ADMIN = os.environ.get("HOTLINE_TEST_PG_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 BENCH_DB = "hotline_bench"
-REDIS_URL = os.environ.get("HOTLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
-TOKEN = "bench-auth-token-0123456789abcdef0123"
 PATH = "/twilio/sms/incoming"
 
 
@@ -51,6 +55,7 @@ class Result:
     errors: int
     seconds: float
     latencies: list[float]
+    cpu_seconds: float = 0.0
 
     @property
     def rps(self) -> float:
@@ -59,12 +64,6 @@ class Result:
     def pct(self, q: float) -> float:
         ordered = sorted(self.latencies)
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else float("nan")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def requests(port: int, public_base: str) -> Iterator[bytes]:
@@ -93,15 +92,7 @@ async def one_connection(port: int, source: Iterator[bytes], stop_at: float, res
         while time.perf_counter() < stop_at:
             request = next(source)
             started = time.perf_counter()
-            writer.write(request)
-            await writer.drain()
-            head = await reader.readuntil(b"\r\n\r\n")
-            status = int(head.split(b" ", 2)[1])
-            length = 0
-            for line in head.split(b"\r\n"):
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":", 1)[1])
-            await reader.readexactly(length)
+            status = await exchange(reader, writer, request)
             result.latencies.append(time.perf_counter() - started)
             result.requests += 1
             if status != 200:
@@ -112,8 +103,9 @@ async def one_connection(port: int, source: Iterator[bytes], stop_at: float, res
 
 async def load(name: str, port: int, public_base: str, seconds: float, concurrency: int) -> Result:
     # Signing costs the client CPU the servers would feel; sign ahead, then only replay bytes.
+    # If the pool runs dry (a fast baseline), the client signs the rest as it goes.
     generator = requests(port, public_base)
-    source = iter([next(generator) for _ in range(int(seconds * 3000) + 4000)])
+    source = itertools.chain([next(generator) for _ in range(int(seconds * 3000) + 4000)], generator)
     warm = Result(name, 0, 0, 1.0, [])
     await asyncio.gather(*(one_connection(port, source, time.perf_counter() + 1.0, warm) for _ in range(4)))
     result = Result(name, 0, 0, seconds, [])
@@ -122,48 +114,26 @@ async def load(name: str, port: int, public_base: str, seconds: float, concurren
     return result
 
 
-def wait_ready(port: int, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"server exited early with {proc.returncode}")
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise SystemExit("server did not start")
-
-
-async def recreate_db() -> str:
-    admin = await asyncpg.connect(PG_ADMIN)
-    await admin.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-    await admin.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    await admin.close()
-    return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{BENCH_DB}"
-
-
-def run_server(argv: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(
-        argv, env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    wait_ready(port, proc)
-    return proc
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-
-
 def report(results: list[Result]) -> None:
-    print(f"{'server':<10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'requests':>9}")
+    print(
+        f"{'server':<10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'requests':>9} {'CPU ms/req':>11}"
+    )
     for r in results:
+        cpu = 1000 * r.cpu_seconds / max(1, r.requests)
         print(
-            f"{r.name:<10} {r.rps:>9.0f} {r.pct(0.5):>8.1f} {r.pct(0.99):>8.1f} {r.errors:>7} {r.requests:>9}"
+            f"{r.name:<10} {r.rps:>9.0f} {r.pct(0.5):>8.1f} {r.pct(0.99):>8.1f} {r.errors:>7} {r.requests:>9} "
+            f"{cpu:>11.2f}"
         )
+
+
+def measured(
+    proc: subprocess.Popen[bytes], name: str, port: int, base: str, args: argparse.Namespace
+) -> Result:
+    before = cpu_seconds(proc.pid)
+    result = asyncio.run(load(name, port, base, args.seconds, args.concurrency))
+    # What the server itself burnt (warm-up included), whatever else the machine is doing.
+    result.cpu_seconds = cpu_seconds(proc.pid) - before
+    return result
 
 
 def main() -> int:
@@ -173,13 +143,13 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args()
 
-    database_url = asyncio.run(recreate_db())
+    database_url = asyncio.run(recreate_db(BENCH_DB))
     upgrade(database_url)
     results = []
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    noop = run_server(
+    noop = start_server(
         [
             sys.executable,
             "-m",
@@ -194,7 +164,7 @@ def main() -> int:
         port,
     )
     try:
-        results.append(asyncio.run(load("no-op", port, base, args.seconds, args.concurrency)))
+        results.append(measured(noop, "no-op", port, base, args))
     finally:
         stop(noop)
 
@@ -209,9 +179,9 @@ def main() -> int:
         "HOTLINE_LOG_JSON": "true",
         "HOTLINE_SPOOL_DIR": str(ROOT / "var" / "bench-spool"),
     }
-    server = run_server([sys.executable, "-m", "hotline.cli", "serve", "--port", str(port)], env, port)
+    server = start_server([sys.executable, "-m", "hotline.cli", "serve", "--port", str(port)], env, port)
     try:
-        results.append(asyncio.run(load("intake", port, base, args.seconds, args.concurrency)))
+        results.append(measured(server, "intake", port, base, args))
     finally:
         stop(server)
 
@@ -221,6 +191,12 @@ def main() -> int:
     p99 = intake.pct(0.99)
     print(
         f"intake/no-op throughput ratio: {ratio:.2f} (target >= 0.50); intake p99 {p99:.1f} ms (target < 100)"
+    )
+    cpu_ratio = (baseline.cpu_seconds / max(1, baseline.requests)) / max(
+        1e-9, intake.cpu_seconds / max(1, intake.requests)
+    )
+    print(
+        f"server CPU per request, no-op/intake: {cpu_ratio:.2f} (the throughput ratio one core could reach)"
     )
     ok = ratio >= 0.5 and p99 < 100 and intake.errors == 0
     print("targets met" if ok else "targets MISSED")

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import secrets
 import subprocess
 import sys
@@ -29,20 +28,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
-import asyncpg
 from fastapi import FastAPI, Request, Response
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.intake import free_port, stop, wait_ready  # noqa: E402
+from bench.harness import (  # noqa: E402
+    REDIS_URL,
+    TOKEN,
+    cpu_seconds,
+    exchange,
+    free_port,
+    recreate_db,
+    start_server,
+    stop,
+)
 from hotline.core.migrations import upgrade  # noqa: E402
 from hotline.simulate import call_form, new_sid, sign  # noqa: E402
 
-PG_ADMIN = os.environ.get("HOTLINE_TEST_PG_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 BENCH_DB = "hotline_bench_ivr"
-REDIS_URL = os.environ.get("HOTLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
-TOKEN = "bench-auth-token-0123456789abcdef0123"
 ACCOUNT = "AC" + "0" * 32
 TARGET_P99_MS = 50.0
 
@@ -72,12 +76,6 @@ async def _baseline(rest: str, request: Request) -> Response:
     if rest == "status":
         return Response(status_code=204)
     return Response(_MENU.format(url=str(request.url)), media_type="application/xml")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process and its children so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -129,15 +127,7 @@ async def caller(port: int, calls: list[list[tuple[str, bytes]]], stop_at: float
         while time.perf_counter() < stop_at and calls:
             for label, request in calls.pop():
                 started = time.perf_counter()
-                writer.write(request)
-                await writer.drain()
-                head = await reader.readuntil(b"\r\n\r\n")
-                status = int(head.split(b" ", 2)[1])
-                length = 0
-                for line in head.split(b"\r\n"):
-                    if line.lower().startswith(b"content-length:"):
-                        length = int(line.split(b":", 1)[1])
-                await reader.readexactly(length)
+                status = await exchange(reader, writer, request)
                 result.latencies[label].append(time.perf_counter() - started)
                 if status not in (200, 204):
                     result.errors += 1
@@ -155,22 +145,6 @@ async def load(name: str, port: int, public_base: str, seconds: float, concurren
     stop_at = time.perf_counter() + seconds
     await asyncio.gather(*(caller(port, calls, stop_at, result) for _ in range(concurrency)))
     return result
-
-
-async def recreate_db() -> str:
-    admin = await asyncpg.connect(PG_ADMIN)
-    await admin.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-    await admin.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    await admin.close()
-    return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{BENCH_DB}"
-
-
-def serve(argv: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(
-        argv, env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    wait_ready(port, proc)
-    return proc
 
 
 def measured(
@@ -220,7 +194,7 @@ def main() -> int:
         "--log-level",
         "warning",
     ]
-    proc = serve(argv, {}, port)
+    proc = start_server(argv, {}, port)
     try:
         results.append(measured(proc, "no-op", port, base, args))
     finally:
@@ -235,7 +209,7 @@ def main() -> int:
         "HOTLINE_SPOOL_DIR": str(ROOT / "var" / "bench-ivr-spool"),
     }
     if args.backend == "postgres":
-        database_url = asyncio.run(recreate_db())
+        database_url = asyncio.run(recreate_db(BENCH_DB))
         stream = f"hotline:bench:{secrets.token_hex(4)}"
         env |= {
             "HOTLINE_DATABASE_URL": database_url,
@@ -248,7 +222,7 @@ def main() -> int:
         database_url = f"sqlite+aiosqlite:///{sqlite}"
         env |= {"HOTLINE_DATABASE_URL": database_url}
     upgrade(database_url)
-    proc = serve([sys.executable, "-m", "hotline.cli", "serve", "--port", str(port)], env, port)
+    proc = start_server([sys.executable, "-m", "hotline.cli", "serve", "--port", str(port)], env, port)
     try:
         results.append(measured(proc, "ivr", port, base, args))
     finally:
