@@ -141,6 +141,7 @@ class Result:
     statuses: dict[int, int] = field(default_factory=dict)
     by_kind: dict[str, int] = field(default_factory=dict)
     accepted: dict[str, float] = field(default_factory=dict)  # sid of a new report -> when answered
+    kinds: dict[str, str] = field(default_factory=dict)  # sid of a new report -> sms | call
 
     @property
     def requests(self) -> int:
@@ -186,6 +187,7 @@ async def connection(
                 result.errors += 1
             elif req.kind in ("sms", "call"):
                 result.accepted[req.sid] = time.time()
+                result.kinds[req.sid] = req.kind
     finally:
         writer.close()
 
@@ -490,8 +492,8 @@ async def faults_main(args: argparse.Namespace) -> int:
         cluster.stop()
         private.stop()
         proxy.stop()
-        await drop_database(database)
         if not args.keep:
+            await drop_database(database)
             shutil.rmtree(work, ignore_errors=True)
 
     report([result])
@@ -517,6 +519,12 @@ async def faults_main(args: argparse.Namespace) -> int:
         )
         failed |= duplicated > 0 or lost > 0 or processed != len(present)
         print(f"{phase.name:<20} {len(sids):>9} {processed:>10} {duplicated:>11} {lost:>5} {wait:>15.1f}")
+    lost_kinds: dict[str, int] = {}
+    for sid in result.accepted:
+        if sid not in rows:
+            lost_kinds[result.kinds[sid]] = lost_kinds.get(result.kinds[sid], 0) + 1
+    if lost_kinds:
+        print(f"lost by kind: {lost_kinds}; e.g. {[s for s in result.accepted if s not in rows][:3]}")
     print("faults: nothing duplicated, nothing lost" if not failed else "faults: INVARIANTS FAILED")
     return 1 if failed else 0
 

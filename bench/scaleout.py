@@ -145,7 +145,7 @@ def make_env(database: str, stream: str, spool: Path, redis_url: str = REDIS_URL
         "HOTLINE_EMERGENCY_NUMBER": "+237222000000",
         # Shorter than the defaults (30, 60) so the killed worker's jobs come back within the run;
         # not so short that the sweeper republishes work the workers simply have not reached yet.
-        "HOTLINE_SWEEP_AFTER_SECONDS": "30",
+        "HOTLINE_SWEEP_AFTER_SECONDS": os.environ.get("HOTLINE_BENCH_SWEEP_AFTER_SECONDS", "30"),
         "HOTLINE_RECLAIM_AFTER_SECONDS": "10",
     }
 
