@@ -7,13 +7,17 @@ idempotent intake path (the unique provider id makes a replayed line that alread
 no-op) and removes a file only once all its lines are in the database.
 
 Each process appends to its own file, so appends never interleave. A file is claimed for
-replay by renaming it, which is atomic; a replayer that dies leaves a ``.replaying`` file
-that the next replay picks up again, harmlessly.
+replay by renaming it to a name of its own (a failed replay keeps its claimed file, and a
+later claim must never overwrite it). Appender and claimer meet under an ``flock`` on the
+file, and an appender checks its file still stands at the active path before writing, so a
+line is never written into a file another process has already claimed and read. A replayer
+that dies leaves a ``.replaying`` file that the next replay picks up again, harmlessly.
 """
 
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import json
 import os
 import threading
@@ -53,12 +57,21 @@ class Spool:
         with self._lock:
             self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
             created = not self._file.exists()
-            fd = os.open(self._file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-            try:
-                os.write(fd, line)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            while True:
+                fd = os.open(self._file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                try:
+                    # A replayer in another process may have claimed (renamed) the file between our
+                    # open and now; writing to it then would put the line where nobody reads again.
+                    # Under the lock a claimer also takes, check the path still names our file.
+                    fcntl.flock(fd, fcntl.LOCK_EX)
+                    if not _names(self._file, fd):
+                        created = True
+                        continue
+                    os.write(fd, line)
+                    os.fsync(fd)
+                    break
+                finally:
+                    os.close(fd)  # releases the flock
             if created:
                 dir_fd = os.open(self.directory, os.O_RDONLY)
                 try:
@@ -76,11 +89,19 @@ class Spool:
         total = 0
         for path in self.directory.iterdir():
             if path.suffix in (ACTIVE_SUFFIX, CLAIMED_SUFFIX):
-                with path.open("rb") as handle:
-                    total += sum(1 for line in handle if line.strip())
+                try:
+                    with path.open("rb") as handle:
+                        total += sum(1 for line in handle if line.strip())
+                except FileNotFoundError:
+                    continue  # replayed meanwhile
         return total
 
     def _claim(self) -> list[Path]:
+        """Take every active file for replay, and every file an earlier replay kept.
+
+        Each claim gets a name of its own: a file kept by a failed replay must never be
+        replaced by a later claim of the same active file (rename replaces silently).
+        """
         if not self.directory.exists():
             return []
         claimed = []
@@ -89,13 +110,20 @@ class Spool:
                 if path.suffix == CLAIMED_SUFFIX:
                     claimed.append(path)
                 elif path.suffix == ACTIVE_SUFFIX:
-                    target = path.with_suffix(CLAIMED_SUFFIX)
+                    target = path.with_name(f"{path.stem}.{time.time_ns()}{CLAIMED_SUFFIX}")
                     try:
-                        path.rename(target)
+                        fd = os.open(path, os.O_RDONLY)
                     except FileNotFoundError:
                         continue  # another replayer took it
+                    try:
+                        fcntl.flock(fd, fcntl.LOCK_EX)  # waits for an append in progress
+                        if not _names(path, fd):
+                            continue  # renamed by another replayer meanwhile
+                        path.rename(target)
+                    finally:
+                        os.close(fd)
                     claimed.append(target)
-        return claimed
+        return sorted(claimed)
 
     async def replay(self, feed: Callable[[dict[str, Any]], Awaitable[None]]) -> int:
         """Feed every spooled record to ``feed``; stop at the first failure and keep the rest.
@@ -104,7 +132,11 @@ class Spool:
         """
         fed = 0
         for path in await asyncio.to_thread(self._claim):
-            lines = (await asyncio.to_thread(path.read_bytes)).splitlines()
+            try:
+                lines = (await asyncio.to_thread(path.read_bytes)).splitlines()
+            except FileNotFoundError:
+                continue  # another replayer finished it
+
             for number, raw in enumerate(lines, start=1):
                 if not raw.strip():
                     continue
@@ -116,5 +148,13 @@ class Spool:
                     continue
                 await feed(record)
                 fed += 1
-            await asyncio.to_thread(path.unlink)
+            await asyncio.to_thread(path.unlink, missing_ok=True)
         return fed
+
+
+def _names(path: Path, fd: int) -> bool:
+    """True when ``path`` still names the file open as ``fd``."""
+    try:
+        return os.stat(path).st_ino == os.fstat(fd).st_ino
+    except FileNotFoundError:
+        return False
