@@ -42,6 +42,8 @@ class Queue(Protocol):
 
     async def lag(self) -> int: ...
 
+    async def backlog(self) -> int: ...
+
     async def close(self) -> None: ...
 
 
@@ -86,6 +88,9 @@ class InProcessQueue:
         return True
 
     async def lag(self) -> int:
+        return self._items.qsize()
+
+    async def backlog(self) -> int:
         return self._items.qsize()
 
     async def close(self) -> None:
@@ -171,6 +176,15 @@ class RedisStreamQueue:
             if group["name"] == self.group:
                 lag = group.get("lag") or 0
                 return int(lag) + int(group.get("pending") or 0)
+        return 0
+
+    async def backlog(self) -> int:
+        """Entries no consumer has been given yet (Redis's group ``lag``); -1 when Redis cannot say."""
+        await self._ensure_group()
+        for group in await self.client.xinfo_groups(self.stream):
+            if group["name"] == self.group:
+                lag = group.get("lag")
+                return -1 if lag is None else int(lag)
         return 0
 
     async def close(self) -> None:

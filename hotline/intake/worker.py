@@ -118,6 +118,11 @@ class Worker:
         ``before``: instead, every unprocessed row created and last published before that time
         (a restarted embedded process, whose in-process queue died with the previous one).
         """
+        if before is None and await self._backlog() > 0:
+            # Rows still waiting in the queue are not lost: republishing them would only bury new
+            # work under copies (a spike would grow instead of drain). A publish that really got
+            # lost is found once the backlog is gone.
+            return 0
         now = self.clock()
         cutoff = before or now - timedelta(seconds=self.runtime.settings.sweep_after_seconds)
         async with unit_of_work(self.runtime.sessions) as session:
@@ -147,6 +152,12 @@ class Worker:
             self.runtime.metrics.republished.inc(len(ids))
             log.info("outbox.republished", count=len(ids))
         return len(ids)
+
+    async def _backlog(self) -> int:
+        try:
+            return await self.runtime.queue.backlog()
+        except Exception:
+            return 0  # cannot tell: sweep, duplicates are harmless
 
     async def pending(self) -> int:
         async with self.runtime.sessions() as session:

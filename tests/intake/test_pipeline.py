@@ -154,3 +154,16 @@ async def test_a_restarted_embedded_worker_picks_up_everything_left_unprocessed(
         await task
         worker_module.SWEEP_BATCH = original_batch
     assert await cases() == 5
+
+
+async def test_the_sweeper_does_not_copy_rows_still_waiting_in_the_queue(
+    client: httpx.AsyncClient, runtime: Runtime, session: AsyncSession
+) -> None:
+    """While the queue has undelivered entries the sweeper publishes nothing: a backlog must drain, not grow."""
+    await send_sms(client, URGENT)
+    worker = Worker(runtime, block_seconds=0.2)
+    assert await runtime.queue.backlog() == 1
+    assert await worker.sweep() == 0
+    assert await runtime.queue.backlog() == 1, "no copy was added behind the waiting entry"
+    await drain(worker)
+    assert await session.scalar(select(func.count()).select_from(Case)) == 1

@@ -42,3 +42,15 @@ async def test_ping_is_false_when_redis_is_unreachable() -> None:
     down = RedisStreamQueue.from_url("redis://127.0.0.1:1/0")
     assert await down.ping() is False
     await down.close()
+
+
+async def test_backlog_counts_only_entries_no_consumer_was_given(redis_queue: RedisStreamQueue) -> None:
+    for outbox_id in (1, 2, 3):
+        await redis_queue.publish(outbox_id)
+    assert await redis_queue.backlog() == 3
+    taken = await redis_queue.consume("a", 2, 0.1)
+    assert await redis_queue.backlog() == 1
+    assert await redis_queue.lag() == 3, "taken but unacknowledged entries still count as lag"
+    for delivery in taken:
+        await redis_queue.ack(delivery)
+    assert await redis_queue.backlog() == 1
