@@ -24,6 +24,9 @@ from hotline.core.http import RuntimeDep
 from hotline.models import Agent, Case, CaseNote, Role
 from hotline.routing.acknowledge import AckOutcome, Via, acknowledge
 
+# Far beyond any real queue; an unbounded offset overflowed SQLite's integers (a 500, found by fuzzing).
+MAX_OFFSET = 10_000_000
+
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 
 CaseWorker = Annotated[Agent, Depends(require_role(Role.agent, Role.supervisor, Role.admin))]
@@ -44,7 +47,7 @@ async def list_cases(
     region: Region | None = None,
     channel: Channel | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> CaseList:
     filters = repository.CaseFilters(status=status, severity=severity, region=region, channel=channel)
     rows, total = await repository.list_cases(session, agent, filters, limit=limit, offset=offset)

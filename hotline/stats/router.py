@@ -50,6 +50,12 @@ async def answer(
     return table
 
 
+# The line opened long after the first date and will close long before the last; dates outside
+# overflowed PostgreSQL's date arithmetic (a 500, found by fuzzing).
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2100, 12, 31)
+
+
 def _query(
     measure: Measure,
     group_by: str | None,
@@ -57,6 +63,9 @@ def _query(
     start: date | None,
     end: date | None,
 ) -> StatsQuery:
+    for name, value in (("from", start), ("to", end)):
+        if value is not None and not EARLIEST <= value <= LATEST:
+            raise HTTPException(status_code=422, detail=f"'{name}' must lie between {EARLIEST} and {LATEST}")
     return StatsQuery(measure=measure, group_by=parse_group_by(group_by), period=period, start=start, end=end)
 
 

@@ -133,3 +133,11 @@ async def test_an_unknown_or_malformed_case_id_is_a_clean_4xx(
     headers = bearer(await token_for(client, "sup"))
     assert (await client.get(f"/api/v1/cases/{uuid.uuid4()}", headers=headers)).status_code == 404
     assert (await client.get("/api/v1/cases/not-a-uuid", headers=headers)).status_code == 422
+
+
+async def test_an_absurd_offset_is_a_clean_422_not_a_500(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    """Found by fuzzing: an offset beyond SQLite's integers once answered 500."""
+    await make_agent(runtime, "sup", Role.supervisor)
+    headers = bearer(await token_for(client, "sup"))
+    response = await client.get("/api/v1/cases?offset=505926974564939943543260053504", headers=headers)
+    assert response.status_code == 422
