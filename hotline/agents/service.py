@@ -63,5 +63,7 @@ async def create_agent(
 
 
 async def find_by_username(session: AsyncSession, username: str) -> Agent | None:
+    if "\x00" in username:
+        return None  # no account has one, and PostgreSQL refuses NUL in text (a 500, found by fuzzing)
     result = await session.execute(select(Agent).where(Agent.username == username.strip().lower()))
     return result.scalar_one_or_none()

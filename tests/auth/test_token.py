@@ -56,3 +56,10 @@ async def test_a_token_signed_with_another_key_is_refused(
     assert (
         await client.get("/api/v1/cases", headers=bearer(await token_for(client, "awa")))
     ).status_code == 200
+
+
+async def test_a_username_with_a_nul_byte_is_a_clean_401(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    """Found by fuzzing: a NUL in the username reached PostgreSQL and answered 500."""
+    await make_agent(runtime, "awa", Role.agent)
+    response = await client.post("/api/v1/auth/token", data={"username": "awa\x00", "password": PASSWORD})
+    assert response.status_code == 401
