@@ -9,7 +9,16 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.fixtures.servers import HOTLINE, clean_env, free_port, run, serving, token, wait_ready
+from tests.fixtures.servers import (
+    HOTLINE,
+    cases_seen_by_a_supervisor,
+    clean_env,
+    free_port,
+    run,
+    serving,
+    token,
+    wait_ready,
+)
 
 __all__ = ["HOTLINE", "free_port", "run", "token", "wait_ready"]  # older imports of these names still work
 
@@ -79,26 +88,7 @@ def test_simulate_sms_reaches_a_running_server_and_becomes_a_case(env: dict[str,
     assert "Ref " in reply.stdout
     reference = reply.stdout.split("Ref ")[1][:8]
 
-    assert (
-        run(
-            env,
-            "agents",
-            "create",
-            "--username",
-            "sup",
-            "--password",
-            "long-enough-pw",
-            "--role",
-            "supervisor",
-        ).returncode
-        == 0
-    )
-    headers = token(server, "sup", "long-enough-pw")
-    deadline = time.monotonic() + 20
-    cases: list[dict[str, object]] = []
-    while time.monotonic() < deadline and not cases:
-        cases = httpx.get(f"{server}/api/v1/cases", headers=headers).json()["items"]
-        time.sleep(0.2)
+    cases = cases_seen_by_a_supervisor(env, server)
     assert [c["reference"] for c in cases] == [reference]
     assert cases[0]["severity"] == "critical"
     assert cases[0]["region"] == "Littoral"

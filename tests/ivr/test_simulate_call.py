@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.fixtures.servers import clean_env, free_port, run, serving, token
+from tests.fixtures.servers import cases_seen_by_a_supervisor, clean_env, free_port, run, serving
 
 pytestmark = pytest.mark.slow
 
@@ -40,26 +38,7 @@ def test_a_trainer_walks_the_menu_in_english_and_the_report_becomes_a_case(
     reference = out.split("Your case number is: ")[1][:22].replace(", ", "")
     assert reference.isdigit() and len(reference) == 8
 
-    assert (
-        run(
-            env,
-            "agents",
-            "create",
-            "--username",
-            "sup",
-            "--password",
-            "long-enough-pw",
-            "--role",
-            "supervisor",
-        ).returncode
-        == 0
-    )
-    headers = token(url, "sup", "long-enough-pw")
-    deadline = time.monotonic() + 20
-    cases: list[dict[str, object]] = []
-    while time.monotonic() < deadline and not cases:
-        cases = httpx.get(f"{url}/api/v1/cases", headers=headers).json()["items"]
-        time.sleep(0.2)
+    cases = cases_seen_by_a_supervisor(env, url)
     assert [c["reference"] for c in cases] == [reference]
     assert (cases[0]["category"], cases[0]["minor"], cases[0]["region"]) == ("trafficking", True, "Sud-Ouest")
 
