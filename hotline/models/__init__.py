@@ -9,6 +9,7 @@ from hotline.models.contact import Contact
 from hotline.models.escalation import EscalationStep, Notification, StepState
 from hotline.models.messaging import OptOut, OutboundMessage
 from hotline.models.outbox import OutboxEntry
+from hotline.models.referral import Partner, PartnerContact, Referral, ReferralLink
 from hotline.models.roster import AgentReach, Roster
 from hotline.models.stats import StatsCaseRollup, StatsContactRollup, StatsRefresh
 
@@ -27,6 +28,10 @@ __all__ = [
     "OptOut",
     "OutboundMessage",
     "OutboxEntry",
+    "Partner",
+    "PartnerContact",
+    "Referral",
+    "ReferralLink",
     "Role",
     "Roster",
     "StatsCaseRollup",

@@ -63,3 +63,6 @@ class Case(Base):
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("cases.id", ondelete="SET NULL"), default=None
     )
+    # Consent to refer recorded by an agent (during a callback): {"given", "by", "at"}. What
+    # callers answered themselves is on their contacts (answer "share"); the newest wins.
+    share_consent: Mapped[dict[str, Any] | None] = mapped_column(default=None)
