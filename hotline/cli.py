@@ -13,6 +13,7 @@ from hotline.audit.cli import audit_app
 from hotline.core.config import ConfigError, Settings, load_settings
 from hotline.core.logging import configure_logging
 from hotline.privacy.cli import keys_app, privacy_app, retention_app
+from hotline.referrals.cli import partners_app
 from hotline.routing.cli import roster_app
 from hotline.stats.cli import bench_app, stats_app
 from hotline.training.cli import training_app
@@ -31,6 +32,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(retention_app, name="retention")
 app.add_typer(privacy_app, name="privacy")
 app.add_typer(roster_app, name="roster")
+app.add_typer(partners_app, name="partners")
 app.add_typer(stats_app, name="stats")
 app.add_typer(bench_app, name="bench")
 app.add_typer(training_app, name="training")

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
+
+from sqlalchemy import select
 
 from hotline.agents.service import REGIONS, create_agent, find_by_username
 from hotline.core.db import unit_of_work
@@ -11,7 +14,8 @@ from hotline.core.runtime import Runtime
 from hotline.intake.gateway import accept, publish
 from hotline.intake.identity import caller_ref_for
 from hotline.intake.service import IncomingContact
-from hotline.models import Role
+from hotline.models import Partner, Role
+from hotline.referrals.directory import demo_directory, import_directory
 from hotline.routing.repository import current_roster
 from hotline.routing.roster import EMPTY_ROSTER, roster_from
 from hotline.routing.service import import_roster
@@ -114,6 +118,8 @@ async def seed(runtime: Runtime) -> list[DemoLogin]:
                 pepper=runtime.pepper,
                 imported_by="demo",
             )
+        if (await session.execute(select(Partner.id).limit(1))).first() is None:
+            await import_directory(session, demo_directory(), now=datetime.now(UTC))
     if created:
         for index, (channel, sender, body) in enumerate(DEMO_REPORTS):
             recorded = await accept(

@@ -22,6 +22,8 @@ from hotline.intake.gateway import replay_spool
 from hotline.intake.worker import Worker
 from hotline.ivr.router import router as voice_router
 from hotline.ops.router import router as ops_router
+from hotline.referrals.partner_page import router as partner_page_router
+from hotline.referrals.router import router as referrals_router
 from hotline.routing.oncall import RosterOnCall
 from hotline.routing.router import router as notify_router
 from hotline.sms.router import router as sms_router
@@ -96,6 +98,8 @@ def create_app(
         console_bridge_router,
         stats_router,
         stats_pages_router,
+        referrals_router,
+        partner_page_router,
     ):
         app.include_router(router)
     install_console(app)

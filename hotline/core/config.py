@@ -85,6 +85,20 @@ class Settings(BaseSettings):
     retention_callback_days: int = Field(default=0, ge=0)
     retention_every_hours: float = Field(default=24.0, gt=0)
 
+    # Referrals (docs/referrals.md): how long a partner's link works, when an unanswered
+    # referral is chased (partner and agent), how often, and the number partners call back.
+    referral_link_days: int = Field(default=14, gt=0)
+    referral_remind_after_minutes: int = Field(default=240, gt=0)
+    referral_max_reminders: int = Field(default=3, ge=0)
+    referral_callback_number: str = "1503"
+    # Email to partners, sent only when SMTP_HOST is set (STARTTLS when the server offers it).
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: SecretStr = SecretStr("")
+    smtp_from: str = "1503 <no-reply@1503.example.cm>"
+    smtp_starttls: bool = True
+
     @model_validator(mode="after")
     def _normalise(self) -> Self:
         self.public_base_url = self.public_base_url.rstrip("/")

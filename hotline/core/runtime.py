@@ -14,6 +14,7 @@ from hotline.console.live import CaseFeed, InProcessCaseFeed, build_case_feed, w
 from hotline.core.config import Settings
 from hotline.core.crypto import Keyring, build_keyring
 from hotline.core.db import SessionFactory, create_engine, create_session_factory
+from hotline.core.mail import Mailer, build_mailer
 from hotline.core.metrics import Metrics
 from hotline.core.queue import InProcessQueue, Queue, RedisStreamQueue
 from hotline.core.telephony import InMemoryTelephony, Telephony, TwilioTelephony
@@ -42,6 +43,8 @@ class Runtime:
     on_call: OnCallDirectory | None = None
     #: "this case changed" for the consoles' live queues (Redis pub/sub, or in this process)
     case_feed: CaseFeed = field(default_factory=InProcessCaseFeed)
+    #: email to partners; None unless HOTLINE_SMTP_HOST is set
+    mailer: Mailer | None = None
 
     def __post_init__(self) -> None:
         watch_cases(self.sessions, self.case_feed)
@@ -113,6 +116,7 @@ def build_runtime(settings: Settings, *, queue: Queue | None = None) -> Runtime:
         call_states=build_call_states(settings),
         dialogues=build_dialogue_store(settings.redis_url),
         case_feed=build_case_feed(settings.redis_url),
+        mailer=build_mailer(settings),
     )
     runtime.ivr_flow  # noqa: B018 - a broken IVR flow file stops start-up, not a caller's call
     runtime.keyring  # noqa: B018 - a bad HOTLINE_DATA_KEYS stops start-up here, not at the first text

@@ -31,6 +31,7 @@ from hotline.intake.identity import UNKNOWN_CALLER
 from hotline.intake.pipeline import Clock, Outcome, process_entry
 from hotline.models import OutboxEntry
 from hotline.privacy.retention import last_run, run_retention
+from hotline.referrals.lifecycle import remind_due
 from hotline.routing.tasks import EscalationTimer
 from hotline.sms.outbound import deliver_due
 from hotline.stats.rollup import refresh as refresh_stats
@@ -171,6 +172,7 @@ class Worker:
             ("spool", self._replay),
             ("reclaim", self.reclaim),
             ("sweep", self.sweep),
+            ("referrals", self.remind_referrals),
             ("outbound", self._deliver_messages),
             ("retention", self.retention_if_due),
             ("stats", self.refresh_stats_if_due),
@@ -205,6 +207,12 @@ class Worker:
             await refresh_stats(session, now)
         self._stats_refreshed_at = now
         return True
+
+    async def remind_referrals(self) -> int:
+        """Chase referrals a partner left unanswered (``hotline.referrals.lifecycle``)."""
+        async with unit_of_work(self.runtime.sessions) as session:
+            done = await remind_due(session, self.runtime, now=self.clock())
+        return done.referrals
 
     async def _deliver_messages(self) -> int:
         """Messages to send later (``hotline.sms.outbound``): retried with backoff, never blocking a case."""

@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hotline.core.crypto import Keyring
 from hotline.core.db import unit_of_work
 from hotline.core.logging import get_logger
+from hotline.core.mail import MailError
 from hotline.core.runtime import Runtime
 from hotline.core.telephony import TelephonyError
 from hotline.models.messaging import OutboundMessage
@@ -66,6 +67,7 @@ BACKOFF_BASE = timedelta(seconds=15)
 BACKOFF_MAX = timedelta(minutes=30)
 LEASE = timedelta(minutes=2)
 BATCH = 50
+MAILTO = "mailto:"
 
 
 def _utcnow() -> datetime:
@@ -77,6 +79,14 @@ def backoff(attempts: int, *, jitter: float | None = None) -> timedelta:
     base: timedelta = min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)
     factor = 1.0 + (jitter if jitter is not None else random.uniform(-0.2, 0.2))  # noqa: S311 - not crypto
     return base * factor
+
+
+def _channel_of(to: str) -> str:
+    if to.startswith("whatsapp:"):
+        return "whatsapp"
+    if to.startswith(MAILTO):
+        return "email"
+    return "sms"
 
 
 def advances(current: str, new: str) -> bool:
@@ -100,7 +110,7 @@ async def enqueue(
     message = OutboundMessage(
         id=uuid.uuid4(),
         purpose=purpose,
-        channel="whatsapp" if to.startswith("whatsapp:") else "sms",
+        channel=_channel_of(to),
         caller_ref=caller_ref,
         case_id=case_id,
         created_at=now,
@@ -209,17 +219,28 @@ async def deliver_due(runtime: Runtime, *, now: datetime | None = None, limit: i
         sid: str | None = None
         provider_status = "queued"
         try:
-            result = await runtime.telephony.send_sms(claim.to, claim.body, status_callback=callback)
-            sid, provider_status = result.sid, result.status.lower()
+            if claim.to.startswith(MAILTO):
+                # Email has no delivery callbacks: handed to the SMTP server is as far as we see.
+                await _send_email(runtime, claim)
+                provider_status = "sent_email"
+            else:
+                result = await runtime.telephony.send_sms(claim.to, claim.body, status_callback=callback)
+                sid, provider_status = result.sid, result.status.lower()
         except TelephonyError as exc:
             error = exc
+        except MailError as exc:
+            error = TelephonyError(exc.code, retryable=exc.retryable)
         except Exception as exc:
             error = TelephonyError(type(exc).__name__, retryable=True)
         async with unit_of_work(runtime.sessions) as session:
             row = await session.get(OutboundMessage, claim.id, with_for_update=True)
             if row is None:
                 continue
-            if error is None:
+            if error is None and provider_status == "sent_email":
+                row.last_error = None
+                _finish(row, "delivered", now)
+                sent += 1
+            elif error is None:
                 row.provider_sid = sid
                 row.last_error = None
                 row.next_attempt_at = None
@@ -242,6 +263,13 @@ async def deliver_due(runtime: Runtime, *, now: datetime | None = None, limit: i
     if sent or retrying or failed:
         log.info("sms.outbound_delivered", sent=sent, retrying=retrying, failed=failed)
     return Delivered(sent, retrying, failed)
+
+
+async def _send_email(runtime: Runtime, claim: _Claimed) -> None:
+    if runtime.mailer is None:
+        raise MailError("smtp_not_configured", retryable=False)
+    subject, _, body = claim.body.partition("\n\n")
+    await runtime.mailer.send(claim.to.removeprefix(MAILTO), subject, body)
 
 
 def _describe(error: TelephonyError) -> str:
