@@ -1,9 +1,9 @@
 """IVR response latency: whole signed calls against ``hotline serve``, beside a no-op baseline.
 
 Each virtual caller phones in, chooses a language, a topic, "child: no", a region, "no
-callback", leaves a message, and the call ends (status callback): eight webhooks per call,
-each signed as Twilio signs it, one call after another on a keep-alive connection. Two
-servers run one after the other on this machine, each a single uvicorn process:
+callback", "yes, pass it to a partner", leaves a message, and the call ends (status callback):
+nine webhooks per call, each signed as Twilio signs it, one call after another on a keep-alive
+connection. Two servers run one after the other on this machine, each a single uvicorn process:
 
 * baseline: a FastAPI app that reads the form and answers a fixed TwiML menu
   (``bench.ivr:baseline``), on the same paths;
@@ -58,6 +58,7 @@ CALL = (
     ("menu", "/twilio/voice/menu/child?try=1", {"Digits": "2"}),
     ("menu", "/twilio/voice/menu/region?try=1", {"Digits": "5"}),
     ("menu", "/twilio/voice/menu/callback?try=1", {"Digits": "2"}),
+    ("menu", "/twilio/voice/menu/share?try=1", {"Digits": "1"}),
     ("recorded", "/twilio/voice/recorded/message", {"RecordingDuration": "31", "Digits": "#"}),
     ("status", "/twilio/voice/status", {"CallStatus": "completed", "CallDuration": "95"}),
 )

@@ -58,6 +58,8 @@ class Answers(_Strict):
         | None
     ) = None
     callback: bool | None = None
+    share: bool | None = None
+    """Consent to pass the report to an organisation that can help (read by hotline/referrals)."""
     asked_for_person: bool | None = None
 
     def given(self) -> dict[str, Any]:

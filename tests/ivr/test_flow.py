@@ -47,6 +47,22 @@ def test_the_packaged_flow_is_valid_and_follows_the_issue() -> None:
     assert flow.timing.record_max_seconds == 180 and flow.timing.retries == 2
 
 
+def test_consent_to_share_is_asked_after_the_callback_and_before_the_message() -> None:
+    """Every way out of the callback menu leads to `share`; 1 is consent, 2 a refusal, silence nothing."""
+    flow = load_flow(packaged_flow_path())
+    callback, share = flow.steps["callback"], flow.steps["share"]
+    assert isinstance(callback, Menu) and isinstance(share, Menu)
+    assert {o.next for o in (*callback.options.values(), callback.otherwise)} == {"share"}
+    assert {k: o.answers.given() for k, o in share.options.items()} == {
+        "1": {"share": True},
+        "2": {"share": False},
+    }
+    assert share.otherwise.answers.given() == {}
+    assert {o.next for o in (*share.options.values(), share.otherwise)} == {"message"}
+    for language in ("fr", "en", "pcm"):
+        assert "1" in flow.prompts["share"][language].say and "2" in flow.prompts["share"][language].say
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -61,6 +77,7 @@ def test_the_packaged_flow_is_valid_and_follows_the_issue() -> None:
         (lambda d: d["prompts"]["child"].pop("en"), "prompts → child: no en text"),
         (lambda d: d["steps"]["child"]["options"]["1"]["answers"].update(child="maybe"), "child"),
         (lambda d: d["steps"]["region"]["options"]["1"]["answers"].update(region="Douala"), "region"),
+        (lambda d: d["steps"]["share"]["options"]["1"]["answers"].update(share="maybe"), "share"),
         (lambda d: d["steps"]["topic"].update(prompt="nothing"), "unknown prompt 'nothing'"),
         (lambda d: d["prompts"]["reference"]["fr"].update(say="Votre dossier."), "must contain {reference}"),
         (lambda d: d["languages"]["pcm"].update(say_language="en-NG"), "either say_language"),

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hotline.core.runtime import Runtime
 from hotline.intake.worker import Worker
-from hotline.ivr.phone import TwimlPhone
+from hotline.ivr.phone import HungUp, Message, TwimlPhone
 from hotline.models import Case, Contact
 from hotline.privacy.sealed import contact_answers
 from tests.ivr.callers import Scripted
@@ -23,7 +23,7 @@ async def drain(runtime: Runtime) -> None:
 async def test_a_full_report_in_french_becomes_one_case_triaged_on_every_answer(
     phone: TwimlPhone, runtime: Runtime, session: AsyncSession
 ) -> None:
-    caller = Scripted.pressing(["1", "1", "1", "5", "2"], message=40)
+    caller = Scripted.pressing(["1", "1", "1", "5", "2", "1"], message=40)
     call = await phone.call(caller)
     await drain(runtime)
 
@@ -33,6 +33,7 @@ async def test_a_full_report_in_french_becomes_one_case_triaged_on_every_answer(
     assert answers["child"] == "yes"
     assert answers["region"] == "Littoral"
     assert answers["callback"] is False
+    assert answers["share"] is True
     assert answers["language"] == "fr"
     assert answers["recording_sid"].startswith("RE")
     case = (await session.execute(select(Case))).scalar_one()
@@ -48,7 +49,7 @@ async def test_a_full_report_in_french_becomes_one_case_triaged_on_every_answer(
 async def test_english_and_the_second_page_of_regions(
     phone: TwimlPhone, runtime: Runtime, session: AsyncSession
 ) -> None:
-    caller = Scripted.pressing(["2", "2", "2", "0", "4", "2"], message=20)
+    caller = Scripted.pressing(["2", "2", "2", "0", "4", "2", "2"], message=20)
     call = await phone.call(caller)
     await drain(runtime)
     case = (await session.execute(select(Case))).scalar_one()
@@ -175,6 +176,83 @@ async def test_silence_and_wrong_keys_re_prompt_twice_then_move_on_with_dont_kno
     assert case.category == "trafficking"
 
 
+# language fr, trafficking, child yes, Littoral, no callback: the caller is at the consent question.
+TO_SHARE = ["1", "1", "1", "5", "2"]
+
+
+async def _answers_after(
+    phone: TwimlPhone, runtime: Runtime, session: AsyncSession, keys: list[str]
+) -> dict[str, object]:
+    call = await phone.call(Scripted.pressing(keys, message=20))
+    assert call.recorded, "the message step follows the consent question"
+    await drain(runtime)
+    contact = (await session.execute(select(Contact).where(Contact.provider_id == call.sid))).scalar_one()
+    return contact_answers(runtime.keyring, contact)
+
+
+async def test_one_at_the_share_question_records_consent_to_refer(
+    phone: TwimlPhone, runtime: Runtime, session: AsyncSession
+) -> None:
+    """Pressing 1 at "may we pass your report to an organisation" stores share = true on the contact."""
+    answers = await _answers_after(phone, runtime, session, [*TO_SHARE, "1"])
+    assert answers["share"] is True
+    assert answers["callback"] is False, "consent to refer is not consent to a callback"
+
+
+async def test_two_at_the_share_question_records_a_refusal(
+    phone: TwimlPhone, runtime: Runtime, session: AsyncSession
+) -> None:
+    """Pressing 2 stores share = false."""
+    answers = await _answers_after(phone, runtime, session, [*TO_SHARE, "2"])
+    assert answers["share"] is False
+
+
+async def test_silence_or_wrong_keys_at_the_share_question_record_no_consent(
+    phone: TwimlPhone, runtime: Runtime, session: AsyncSession
+) -> None:
+    """No answer is no consent: after the re-prompts the call goes on to the message with no `share` stored."""
+    answers = await _answers_after(phone, runtime, session, [*TO_SHARE, "", "7", ""])
+    assert "share" not in answers
+    assert answers["callback"] is False and answers["region"] == "Littoral"
+
+
+async def test_nine_and_star_work_at_the_share_question_too(
+    phone: TwimlPhone, runtime: Runtime, session: AsyncSession
+) -> None:
+    call = await phone.call(Scripted.pressing([*TO_SHARE, "*", "9"], message=10))
+    share_prompts = [h for h in call.heard if "transmettre votre signalement" in h.text]
+    assert len(share_prompts) == 2, "* says the question again"
+    assert call.dialled
+    await drain(runtime)
+    case = (await session.execute(select(Case))).scalar_one()
+    assert case.severity == "critical"
+    contact = (await session.execute(select(Contact))).scalar_one()
+    assert "share" not in contact_answers(runtime.keyring, contact)
+
+
+async def test_a_caller_who_hangs_up_at_or_right_after_the_share_question_leaves_every_answer(
+    phone: TwimlPhone, runtime: Runtime, session: AsyncSession
+) -> None:
+    """Answers are stored per step: hanging up at the consent question keeps everything before it, and
+    a consent given just before hanging up at the message prompt is kept too."""
+
+    class HangsUpAtTheBeep(Scripted):
+        def speak(self, max_seconds: int) -> Message:
+            raise HungUp
+
+    at_share = await phone.call(Scripted.pressing([*TO_SHARE, "H"]))
+    after_share = await phone.call(HangsUpAtTheBeep([*TO_SHARE, "1"]))
+    assert not after_share.recorded
+    await drain(runtime)
+    for call, share in ((at_share, None), (after_share, True)):
+        contact = (await session.execute(select(Contact).where(Contact.provider_id == call.sid))).scalar_one()
+        answers = contact_answers(runtime.keyring, contact)
+        assert answers["callback"] is False and answers["child"] == "yes"
+        assert answers.get("share") is share
+        case = (await session.execute(select(Case).where(Case.id == contact.case_id))).scalar_one()
+        assert case.region == "Littoral", "a partial report is a case"
+
+
 async def test_star_repeats_the_menu_as_often_as_the_caller_needs(phone: TwimlPhone) -> None:
     call = await phone.call(Scripted.pressing(["1", "*", "*", "*", "*", "H"]))
     topics = [h for h in call.heard if "De quoi s'agit-il" in h.text]
@@ -260,7 +338,7 @@ async def test_answers_in_between_are_stored_without_a_pipeline_job_each(
 
     from hotline.models import OutboxEntry
 
-    await phone.call(Scripted.pressing(["1", "1", "1", "5", "2"], message=40))
+    await phone.call(Scripted.pressing(["1", "1", "1", "5", "2", "2"], message=40))
     entries = await session.scalar(select(func.count()).select_from(OutboxEntry))
     assert entries == 2, "the arrival, then the message with the end of the dialogue"
     await phone.call(Scripted.pressing(["1", "9"], message=10))

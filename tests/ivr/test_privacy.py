@@ -34,7 +34,7 @@ async def test_calls_with_consent_danger_and_messages_log_nothing_personal(
     phone: TwimlPhone, runtime: Runtime, client: httpx.AsyncClient, real_logging: io.StringIO
 ) -> None:
     calls = [
-        await phone.call(Scripted.pressing(["1", "1", "1", "5", "1"], message=30), number=NUMBER),
+        await phone.call(Scripted.pressing(["1", "1", "1", "5", "1", "1"], message=30), number=NUMBER),
         await phone.call(Scripted.pressing(["2", "9"], message=12, agent=False), number=NUMBER),
         await phone.call(Scripted.pressing(["3", "0"], agent=True), number=NUMBER),
     ]

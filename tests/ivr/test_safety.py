@@ -52,9 +52,9 @@ async def test_every_ivr_route_refuses_unsigned_and_forged_requests(
 async def test_action_urls_carry_only_opaque_ids(phone: TwimlPhone) -> None:
     """No answer, number or reference ever appears in a URL Twilio will log."""
     for caller in (
-        Scripted.pressing(["1", "1", "1", "5", "1"], message=10),
+        Scripted.pressing(["1", "1", "1", "5", "1", "1"], message=10),
         Scripted.pressing(["2", "9"], message=10),
-        Scripted.pressing(["3", "1", "0", "2", "1", "7", "", "", ""], message=0),
+        Scripted.pressing(["3", "1", "0", "2", "1", "7", "", "", "2"], message=0),
     ):
         call = await phone.call(caller, number=NUMBER)
         for exchange in call.exchanges:
@@ -94,7 +94,7 @@ async def test_a_redis_restart_mid_call_loses_nothing(
     """Every answer is on the contact, so the call goes on as if the state store never forgot."""
     # Writes: incoming, language, topic, child: the store restarts right after the child answer.
     runtime.call_states = RestartsAfter(runtime.call_states, puts=4)
-    call = await phone.call(Scripted.pressing(["2", "1", "1", "6", "1"], message=25))
+    call = await phone.call(Scripted.pressing(["2", "1", "1", "6", "1", "1"], message=25))
     metrics = (await client.get("/metrics")).text
     assert 'hotline_webhooks_total{outcome="rebuilt",route="voice.state"} 1.0' in metrics
     assert "Which region?" in call.said, "the language survived the restart"
@@ -115,7 +115,7 @@ async def test_a_store_that_is_down_never_fails_a_call(
             raise ConnectionError("redis is away")
 
     runtime.call_states = Down()
-    call = await phone.call(Scripted.pressing(["2", "4", "3", "8", "2"], message=12))
+    call = await phone.call(Scripted.pressing(["2", "4", "3", "8", "2", "2"], message=12))
     assert "Which region?" in call.said
     await drain(runtime)
     case = (await session.execute(select(Case))).scalar_one()
@@ -170,8 +170,8 @@ async def test_callback_consent_keeps_the_number_only_sealed_and_only_with_a_yes
     phone: TwimlPhone, runtime: Runtime, session: AsyncSession
 ) -> None:
     """A number is stored only encrypted, and only when the caller agreed to a callback."""
-    await phone.call(Scripted.pressing(["1", "4", "2", "2", "1"], message=5), number=NUMBER)
-    await phone.call(Scripted.pressing(["1", "4", "2", "2", "2"], message=5), number="+237677000999")
+    await phone.call(Scripted.pressing(["1", "4", "2", "2", "1", "2"], message=5), number=NUMBER)
+    await phone.call(Scripted.pressing(["1", "4", "2", "2", "2", "2"], message=5), number="+237677000999")
     contacts = (await session.execute(select(Contact).order_by(Contact.received_at))).scalars().all()
     numbers = {c.id: contact_callback_number(runtime.keyring, c) for c in contacts}
     assert sorted(n or "" for n in numbers.values()) == ["", NUMBER]
@@ -190,5 +190,5 @@ async def test_prompts_are_only_twilio_voices_in_the_callers_language(phone: Twi
                 raise HungUp
             return super().press(num_digits)
 
-    call = await phone.call(Listener(["1", "1", "1", "1", "1"], [Message(3)]))
+    call = await phone.call(Listener(["1", "1", "1", "1", "1", "1"], [Message(3)]))
     assert {h.language for h in call.heard[3:]} == {"fr-FR"}

@@ -24,8 +24,8 @@ def test_a_trainer_walks_the_menu_in_english_and_the_report_becomes_a_case(
 ) -> None:
     url, env = line
     # English; trafficking; child: a wrong key, then yes; region: more, South West; callback no;
-    # a message; then the line reads the reference and hangs up.
-    keys = "2\n1\n7\n1\n0\n4\n2\nThey took my sister to work in a bar\n"
+    # share with a partner yes; a message; then the line reads the reference and hangs up.
+    keys = "2\n1\n7\n1\n0\n4\n2\n1\nThey took my sister to work in a bar\n"
     result = run(env, "simulate", "call", "--url", url, stdin=keys)
     assert result.returncode == 0, result.stderr
     out = result.stdout
@@ -33,6 +33,7 @@ def test_a_trainer_walks_the_menu_in_english_and_the_report_becomes_a_case(
     assert "1503 ▸ Bienvenue au 1503" in out, "the language menu is said in every language"
     assert "1503 ▸ Sorry, I did not understand." in out
     assert "Which region?" in out and "North West: 1" in out
+    assert "May we pass your report to an organisation that can help you" in out
     assert "Dans quelle région" not in out, "after the choice, only the chosen language"
     assert "Call ended: the line hung up." in out
     reference = out.split("Your case number is: ")[1][:22].replace(", ", "")

@@ -53,9 +53,10 @@ async def test_the_message_step_records_up_to_three_minutes_ended_by_hash(
         ("/twilio/voice/menu/topic?try=1", "1"),
         ("/twilio/voice/menu/child?try=1", "2"),
         ("/twilio/voice/menu/region?try=1", "2"),
+        ("/twilio/voice/menu/callback?try=1", "2"),
     ):
         assert (await post(client, path, {**form, "Digits": digits})).status_code == 200
-    response = await post(client, "/twilio/voice/menu/callback?try=1", {**form, "Digits": "2"})
+    response = await post(client, "/twilio/voice/menu/share?try=1", {**form, "Digits": "2"})
     record = ET.fromstring(response.text).find("Record")
     assert record is not None
     assert record.get("action") == f"{PUBLIC_BASE_URL}/twilio/voice/recorded/message"

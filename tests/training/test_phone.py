@@ -85,7 +85,8 @@ async def test_statistics_leave_training_cases_out(runtime: Runtime, person: Ope
 
 
 async def test_the_keypad_walks_the_real_voice_menu_to_a_case(runtime: Runtime, person: Opened) -> None:
-    """Language, topic, child, region, callback, a typed message: the IVR's prompts come back as text."""
+    """Language, topic, child, region, callback, consent to refer, a typed message: the IVR's prompts come
+    back as text."""
     async with person("trainee3", Role.agent) as b:
         assert (await b.post("/training/phone/call")).status_code == 303
         page = (await b.client.get("/training/phone")).text
@@ -97,6 +98,8 @@ async def test_the_keypad_walks_the_real_voice_menu_to_a_case(runtime: Runtime, 
         page = await press(b, "0")  # region page 2
         page = await press(b, "4")  # Sud-Ouest
         page = await press(b, "2")  # no call back
+        assert "May we pass your report to an organisation" in lines(page, "ivr-lines")
+        page = await press(b, "1")  # yes, pass it to a partner
         assert 'action="/training/phone/message"' in page
         typed = "my cousin of fourteen works in a bar in Limbe and is not paid"
         assert (await b.post("/training/phone/message", {"message": typed})).status_code == 303
