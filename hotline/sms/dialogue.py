@@ -4,7 +4,8 @@ The dialogue is pure: :func:`answer` takes the state and the caller's text and s
 store on the contact and what to ask next. The webhook (``router.py``) does the storing.
 
 Questions, in order: what happened, where (town), is someone in danger now, is a child
-concerned, may we call back. "0" or "skip" passes a question. An answer a choice question
+concerned, may we call back, may we pass the report to an organisation that can help (consent
+to refer, answer ``share``; no answer is no consent). "0" or "skip" passes a question. An answer a choice question
 does not understand is stored as text (nothing a caller writes is dropped) and the question
 is asked once more; a second miss moves on.
 """
@@ -18,14 +19,16 @@ from typing import Any
 from hotline.sms.keywords import Choice, Vocabulary, fold
 from hotline.sms.templates import Language
 
-WHAT, WHERE, DANGER, CHILD, CALLBACK, DONE = "what", "where", "danger", "child", "callback", "done"
-STEPS = (WHAT, WHERE, DANGER, CHILD, CALLBACK)
+WHAT, WHERE, DANGER, CHILD, CALLBACK, SHARE = "what", "where", "danger", "child", "callback", "share"
+DONE = "done"
+STEPS = (WHAT, WHERE, DANGER, CHILD, CALLBACK, SHARE)
 QUESTION = {
     WHAT: "ask_what",
     WHERE: "ask_where",
     DANGER: "ask_danger",
     CHILD: "ask_child",
     CALLBACK: "ask_callback",
+    SHARE: "ask_share",
 }
 MAX_RETRIES = 1
 
@@ -79,8 +82,9 @@ _CHOICE_ANSWERS: dict[str, dict[Choice, Any]] = {
     DANGER: {Choice.yes: True, Choice.no: False},
     CHILD: {Choice.yes: "yes", Choice.no: "no", Choice.unknown: "unknown"},
     CALLBACK: {Choice.yes: True, Choice.no: False},
+    SHARE: {Choice.yes: True, Choice.no: False},
 }
-_ANSWER_KEY = {DANGER: "danger_now", CHILD: "child", CALLBACK: "callback"}
+_ANSWER_KEY = {DANGER: "danger_now", CHILD: "child", CALLBACK: "callback", SHARE: "share"}
 
 
 def answer(dialogue: Dialogue, text: str, vocabulary: Vocabulary) -> Step:

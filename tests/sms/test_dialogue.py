@@ -44,7 +44,8 @@ async def test_the_reply_is_in_english_or_pidgin_when_the_text_is(client: httpx.
 async def test_a_short_first_message_starts_the_questions_and_every_answer_is_stored_as_it_arrives(
     client: httpx.AsyncClient, runtime: Runtime, session: AsyncSession
 ) -> None:
-    """allo → what happened → where → danger now → child → call back → reference; each answer on the contact."""
+    """allo → what happened → where → danger now → child → call back → share with a partner → reference;
+    each answer on the contact."""
     assert reply_of(await text(client, "allo")) == T.render("ask_what", "fr")
     [opened] = await contacts(runtime, session)
     reference = opened.row.reference
@@ -60,11 +61,18 @@ async def test_a_short_first_message_starts_the_questions_and_every_answer_is_st
     assert midway.answers["region"] == "Littoral"
 
     assert reply_of(await text(client, "Non")) == T.render("ask_callback", "fr")
-    done = reply_of(await text(client, "oui"))
+    assert reply_of(await text(client, "oui")) == T.render("ask_share", "fr")
+    done = reply_of(await text(client, "1"))
     assert done == T.render("done", "fr", reference=reference)
 
     [final] = await contacts(runtime, session)
-    assert final.answers == {"danger_now": True, "region": "Littoral", "child": "no", "callback": True}
+    assert final.answers == {
+        "danger_now": True,
+        "region": "Littoral",
+        "child": "no",
+        "callback": True,
+        "share": True,
+    }
     assert contact_callback_number(runtime.keyring, final.row) == "+237690000001"
     await drain(runtime)
     case = (await session.execute(select(Case))).scalar_one()
@@ -152,3 +160,35 @@ async def test_media_sent_during_a_dialogue_joins_the_dialogue_contact(
     [stored] = await contacts(runtime, session)
     assert stored.answers["media.SM" + "9" * 32] == [{"url": url, "content_type": "image/jpeg"}]
     assert stored.body == "hi\nphoto of the place"
+
+
+async def _walk_to_the_share_question(client: httpx.AsyncClient, sender: str) -> None:
+    await text(client, "allo", sender=sender)
+    for skipped in ("0", "0", "0", "0"):  # what, where, danger, child
+        await text(client, skipped, sender=sender)
+    assert reply_of(await text(client, "2", sender=sender)) == T.render("ask_share", "fr")
+
+
+async def test_consent_to_share_with_a_partner_is_stored_as_given_and_no_answer_is_no_consent(
+    client: httpx.AsyncClient, runtime: Runtime, session: AsyncSession
+) -> None:
+    """After the callback question: yes stores share = true, no stores false; 0 or two answers that are
+    not understood store nothing (no consent), and every way ends with the reference."""
+    answers = {
+        "+237690000011": ["oui"],
+        "+237690000012": ["non"],
+        "+237690000013": ["0"],
+        "+237690000014": ["peut-etre", "je sais pas"],
+    }
+    for sender, replies in answers.items():
+        await _walk_to_the_share_question(client, sender)
+        for said in replies[:-1]:
+            again = reply_of(await text(client, said, sender=sender))
+            assert again == T.render("not_understood", "fr") + "\n" + T.render("ask_share", "fr")
+        done = reply_of(await text(client, replies[-1], sender=sender))
+        assert done is not None and done.startswith("Merci. Votre numero de dossier")
+    stored = await contacts(runtime, session)
+    assert [c.answers.get("share") for c in stored] == [True, False, None, None]
+    assert all(c.answers["callback"] is False for c in stored)
+    assert "share" not in stored[2].answers and "share" not in stored[3].answers
+    assert stored[3].body is not None and "peut-etre" in stored[3].body, "words not understood are kept"
