@@ -108,7 +108,18 @@ async def test_the_text_dialogue_whatsapp_media_and_ussd_leave_no_number_words_o
     from tests.conftest import app_for
     from tests.fixtures.messaging import USSD_SECRET, text
 
-    for body in ("allo", WORDS, "Bépanda", "1", "oui", "oui", "STATUS 12345678", "STOP", "Mireille encore"):
+    for body in (
+        "allo",
+        WORDS,
+        "Bépanda",
+        "1",
+        "oui",
+        "oui",
+        "oui",
+        "STATUS 12345678",
+        "STOP",
+        "Mireille encore",
+    ):
         assert (await text(client, body, sender=NUMBER)).status_code == 200
     media = {"NumMedia": "1", "MediaUrl0": MEDIA_URL, "MediaContentType0": "audio/ogg"}
     await text(client, "", sender=f"whatsapp:{NUMBER}", extra=media)
@@ -116,7 +127,7 @@ async def test_the_text_dialogue_whatsapp_media_and_ussd_leave_no_number_words_o
     runtime.settings = runtime.settings.model_copy(update={"ussd_secret": SecretStr(USSD_SECRET)})
     transport = httpx.ASGITransport(app=app_for(runtime), client=("127.0.0.1", 40000))
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as ussd:
-        for keyed in ("", "1", "1*1", "1*1*1*2*5", "1*1*1*2*5*Mireille frappe a Bepanda"):
+        for keyed in ("", "1", "1*1", "1*1*1*2*5", "1*1*1*2*5*1", "1*1*1*2*5*1*Mireille frappe a Bepanda"):
             form = {"sessionId": "ATUid_p", "phoneNumber": USSD_NUMBER, "networkCode": "62401", "text": keyed}
             assert (await ussd.post(f"/ussd/africastalking?key={USSD_SECRET}", data=form)).status_code == 200
     worker = Worker(runtime, block_seconds=0.2)

@@ -31,7 +31,10 @@ REGION_KEYS: Final = {str(n): region for n, region in enumerate(REGIONS, start=1
     "11": "abroad",
     "0": "unknown",
 }
-QUESTIONS: Final = ("danger", "topic", "child", "region", "describe")
+SHARE_KEYS: Final = {"1": True, "2": False}
+QUESTIONS: Final = ("danger", "topic", "child", "region", "share", "describe")
+#: the screens answered by a key, in order; the description comes after them
+KEYED: Final = len(QUESTIONS) - 1
 
 
 class _Screens(BaseModel):
@@ -85,20 +88,23 @@ def position(text: str) -> Position:
         return Position(None, "language")
     language = LANGUAGE_KEYS.get(parts[0].strip(), "fr")
     answers: dict[str, Any] = {}
-    keyed = [p.strip() for p in parts[1:5]]
+    keyed = [p.strip() for p in parts[1 : KEYED + 1]]
     tables: list[tuple[str, dict[str, Any]]] = [
         ("danger_now", DANGER_KEYS),
         ("menu", TOPIC_KEYS),
         ("child", CHILD_KEYS),
         ("region", REGION_KEYS),
+        # consent to pass the report to an organisation that can help (docs/referrals.md)
+        ("share", SHARE_KEYS),
     ]
+    assert len(tables) == KEYED
     for (key, table), value in zip(tables, keyed, strict=False):
         if value in table:
             answers[key] = table[value]
-    if len(parts) <= 5:
+    if len(parts) <= KEYED + 1:
         return Position(language, QUESTIONS[len(parts) - 1], answers)
     # The description is free text; a '*' typed in it was taken for a separator: join it back.
-    description = "*".join(parts[5:]).strip()[:MAX_DESCRIPTION_CHARS]
+    description = "*".join(parts[KEYED + 1 :]).strip()[:MAX_DESCRIPTION_CHARS]
     if description in ("", "0"):
         description = ""
     return Position(language, None, answers, description or None)

@@ -46,18 +46,25 @@ async def dial(client: httpx.AsyncClient, text: str, *, session_id: str = "ATUid
 async def test_a_whole_session_is_one_case_with_the_reference_on_the_end_screen(
     ussd: httpx.AsyncClient, runtime: Runtime, session: AsyncSession
 ) -> None:
-    """Language, danger now, what about, child, region, a description → END with the reference."""
+    """Language, danger now, what about, child, region, consent to share, a description → END with the reference."""
     assert (await dial(ussd, "")).startswith("CON 1503")
     assert "danger" in await dial(ussd, "2")
     assert "What is it about" in await dial(ussd, "2*1")
     assert "child" in await dial(ussd, "2*1*1")
     assert "region" in await dial(ussd, "2*1*1*1")
-    assert "Describe" in await dial(ussd, "2*1*1*1*5")
-    end = await dial(ussd, "2*1*1*1*5*Douala, my cousin is locked in a bar")
+    assert "May we pass your file to a partner" in await dial(ussd, "2*1*1*1*5")
+    assert "Describe" in await dial(ussd, "2*1*1*1*5*1")
+    end = await dial(ussd, "2*1*1*1*5*1*Douala, my cousin is locked in a bar")
     [stored] = await contacts(runtime, session)
     assert end == default_screens().end("done", "en", reference=stored.row.reference)
     assert stored.row.channel == "ussd"
-    assert stored.answers == {"danger_now": True, "menu": "trafficking", "child": "yes", "region": "Littoral"}
+    assert stored.answers == {
+        "danger_now": True,
+        "menu": "trafficking",
+        "child": "yes",
+        "region": "Littoral",
+        "share": True,
+    }
     assert stored.body == "Douala, my cousin is locked in a bar"
     await drain(runtime)
     case = (await session.execute(select(Case))).scalar_one()
@@ -68,9 +75,9 @@ async def test_a_whole_session_is_one_case_with_the_reference_on_the_end_screen(
 async def test_replaying_the_final_step_never_makes_a_second_case(
     ussd: httpx.AsyncClient, runtime: Runtime, session: AsyncSession
 ) -> None:
-    for text in ("1", "1*2", "1*2*2", "1*2*2*2", "1*2*2*2*11"):
+    for text in ("1", "1*2", "1*2*2", "1*2*2*2", "1*2*2*2*11", "1*2*2*2*11*2"):
         await dial(ussd, text)
-    final = "1*2*2*2*11*Je suis bloque a Tripoli sans papiers"
+    final = "1*2*2*2*11*2*Je suis bloque a Tripoli sans papiers"
     first = await dial(ussd, final)
     await drain(runtime)
     again = await dial(ussd, final)
@@ -97,7 +104,7 @@ async def test_a_session_that_drops_half_way_still_leaves_its_answers(
 async def test_entries_off_the_screen_count_as_no_answer_and_the_session_moves_on(
     ussd: httpx.AsyncClient, runtime: Runtime, session: AsyncSession
 ) -> None:
-    assert (await dial(ussd, "7*8*9*9*99*0")).startswith("END ")
+    assert (await dial(ussd, "7*8*9*9*99*5*0")).startswith("END ")
     [stored] = await contacts(runtime, session)
     assert stored.answers == {}
     assert stored.body is None
@@ -137,7 +144,7 @@ async def test_a_request_without_session_id_gets_a_clear_400(ussd: httpx.AsyncCl
 def test_every_screen_fits_182_characters_in_every_language() -> None:
     screens = default_screens()
     assert len(screens.language()) <= MAX_SCREEN_CHARS
-    for name in ("danger", "topic", "child", "region", "describe"):
+    for name in ("danger", "topic", "child", "region", "share", "describe"):
         for language in ("fr", "en", "pcm"):
             assert len(screens.question(name, language)) <= MAX_SCREEN_CHARS
     for language in ("fr", "en", "pcm"):
@@ -146,4 +153,31 @@ def test_every_screen_fits_182_characters_in_every_language() -> None:
 
 
 def test_a_star_typed_in_the_description_is_kept() -> None:
-    assert position("1*1*1*1*1*rue 12 * face marche").description == "rue 12 * face marche"
+    assert position("1*1*1*1*1*1*rue 12 * face marche").description == "rue 12 * face marche"
+
+
+@pytest.mark.parametrize(("key", "share"), [("1", True), ("2", False), ("3", None), ("0", None), ("", None)])
+def test_the_share_screen_records_consent_only_for_1_and_a_refusal_only_for_2(
+    key: str, share: bool | None
+) -> None:
+    """1 is consent to pass the report to a partner, 2 a refusal; any other entry is no answer, so no consent."""
+    where = position(f"1*2*1*3*2*{key}")
+    assert where.question == "describe"
+    assert where.answers.get("share") is share
+    assert ("share" in where.answers) is (share is not None)
+
+
+async def test_consent_to_share_is_stored_on_the_contact_before_the_description(
+    ussd: httpx.AsyncClient, runtime: Runtime, session: AsyncSession
+) -> None:
+    """The share answer is on the contact as soon as it is keyed: a session that drops at the
+    description screen still carries the consent (or the refusal)."""
+    assert "partenaire" in await dial(ussd, "1*2*1*3*2", session_id="ATUid_yes")
+    assert "Decrivez" in await dial(ussd, "1*2*1*3*2*1", session_id="ATUid_yes")
+    await dial(ussd, "1*2*1*3*2*2", session_id="ATUid_no")
+    await dial(ussd, "1*2*1*3*2*9", session_id="ATUid_none")
+    stored = {c.row.provider_id: c.answers for c in await contacts(runtime, session)}
+    assert stored["ATUid_yes"]["share"] is True
+    assert stored["ATUid_no"]["share"] is False
+    assert "share" not in stored["ATUid_none"]
+    assert stored["ATUid_none"]["region"] == "Centre"
