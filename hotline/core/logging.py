@@ -62,11 +62,14 @@ CHATTY_LOGGERS = (
 # A number stands alone: digits glued to letters belong to an identifier (a Sid, a UUID).
 _PHONE = re.compile(r"(?<![A-Za-z0-9])(?:\+\s*\d(?:[\s\-.()]*\d){6,}|\d(?:[\s\-.()]*\d){8,})(?![A-Za-z0-9])")
 _SID_URL = re.compile(r"https?://\S*(?:RE|CA|SM|MM|AC)[0-9a-f]{32}\S*", re.IGNORECASE)
+# A partner's referral link is a credential (hotline.referrals.links): never written anywhere.
+_PARTNER_LINK = re.compile(r"/r/[A-Za-z0-9_-]{16,}(?:\.[A-Za-z0-9_-]*)?")
 
 
 def scrub(value: str) -> str:
-    """Remove phone-shaped numbers and Twilio-Sid URLs from free text."""
+    """Remove phone-shaped numbers, Twilio-Sid URLs and partner links from free text."""
     value = _SID_URL.sub(REDACTED, value)
+    value = _PARTNER_LINK.sub("/r/" + REDACTED, value)
     return _PHONE.sub(REDACTED, value)
 
 

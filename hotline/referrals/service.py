@@ -30,7 +30,7 @@ async def referrals_of(session: AsyncSession, case_id: uuid.UUID) -> Sequence[tu
         .where(Referral.case_id == case_id)
         .order_by(Referral.created_at)
     )
-    return [(r, p) for r, p in rows.tuples()]
+    return [(r, p) for r, p in rows]
 
 
 async def contact_of(
