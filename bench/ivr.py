@@ -10,15 +10,22 @@ connection. Two servers run one after the other on this machine, each a single u
 * ivr: ``hotline serve`` (signature check, call state in Redis, every answer written to the
   contact and an outbox row, TwiML from the flow file, publish after the answer).
 
-    .venv/bin/python bench/ivr.py [--seconds 20] [--calls 8] [--backend postgres|sqlite] [--check]
+    .venv/bin/python bench/ivr.py [--seconds 20] [--calls 8] [--think 0] [--backend postgres|sqlite] [--check]
 
 Target (issue 4): every IVR response under 50 ms p99 on loopback.
+
+``--think 0`` (the default) sends each caller's next webhook the moment the last one is answered:
+a saturation test, where latency is mostly queueing behind the other callers. A person takes
+seconds to hear a menu and press a key; ``--think 2`` waits 1–3 s (uniformly) between one
+caller's webhooks, which is how Twilio's requests really arrive, and measures the response time a
+caller experiences at that many calls in progress.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import random
 import secrets
 import subprocess
 import sys
@@ -122,11 +129,17 @@ def signed_call(port: int, public_base: str) -> list[tuple[str, bytes]]:
     return out
 
 
-async def caller(port: int, calls: list[list[tuple[str, bytes]]], stop_at: float, result: Result) -> None:
+async def caller(
+    port: int, calls: list[list[tuple[str, bytes]]], stop_at: float, result: Result, think: float = 0.0
+) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
+        if think:
+            await asyncio.sleep(random.uniform(0, 2 * think))
         while time.perf_counter() < stop_at and calls:
             for label, request in calls.pop():
+                if think and label != "incoming":
+                    await asyncio.sleep(random.uniform(0.5 * think, 1.5 * think))
                 started = time.perf_counter()
                 status = await exchange(reader, writer, request)
                 result.latencies[label].append(time.perf_counter() - started)
@@ -137,14 +150,16 @@ async def caller(port: int, calls: list[list[tuple[str, bytes]]], stop_at: float
         writer.close()
 
 
-async def load(name: str, port: int, public_base: str, seconds: float, concurrency: int) -> Result:
+async def load(
+    name: str, port: int, public_base: str, seconds: float, concurrency: int, think: float = 0.0
+) -> Result:
     # Sign ahead so the client's CPU stays out of the measured time (as in bench/intake.py).
     calls = [signed_call(port, public_base) for _ in range(int(seconds * 150) + 200)]
     warm = Result(name, 1.0)
     await asyncio.gather(*(caller(port, calls, time.perf_counter() + 1.0, warm) for _ in range(2)))
     result = Result(name, seconds)
     stop_at = time.perf_counter() + seconds
-    await asyncio.gather(*(caller(port, calls, stop_at, result) for _ in range(concurrency)))
+    await asyncio.gather(*(caller(port, calls, stop_at, result, think) for _ in range(concurrency)))
     return result
 
 
@@ -152,7 +167,7 @@ def measured(
     proc: subprocess.Popen[bytes], name: str, port: int, base: str, args: argparse.Namespace
 ) -> Result:
     before = cpu_seconds(proc.pid)
-    result = asyncio.run(load(name, port, base, args.seconds, args.calls))
+    result = asyncio.run(load(name, port, base, args.seconds, args.calls, args.think))
     # Includes the one-second warm-up; what the server itself burnt, whatever else the machine does.
     result.cpu = cpu_seconds(proc.pid) - before
     return result
@@ -178,6 +193,9 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--calls", type=int, default=8, help="calls in progress at once")
+    parser.add_argument(
+        "--think", type=float, default=0.0, help="mean seconds a caller takes between key presses (0: none)"
+    )
     parser.add_argument("--backend", choices=("postgres", "sqlite"), default="postgres")
     parser.add_argument("--check", action="store_true", help="exit 1 when the target is missed")
     args = parser.parse_args()
@@ -235,7 +253,8 @@ def main() -> int:
     ratio = p99 / noop.pct(noop.all, 0.99)
     print(
         f"ivr p99 {p99:.1f} ms (target < {TARGET_P99_MS:.0f}), {ratio:.1f}x the no-op's; "
-        f"calls/s ratio {ivr.calls / noop.calls:.2f} ({args.backend}, {args.calls} calls at once)"
+        f"calls/s ratio {ivr.calls / noop.calls:.2f} ({args.backend}, {args.calls} calls at once, "
+        f"think {args.think:g} s)"
     )
     ok = p99 < TARGET_P99_MS and ivr.errors == 0
     print("target met" if ok else "target MISSED")
