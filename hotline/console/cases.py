@@ -24,7 +24,7 @@ from hotline.auth.dependencies import SessionDep
 from hotline.cases import actions, repository
 from hotline.cases.callback import start_callback
 from hotline.cases.router import Channel, Region, Severity
-from hotline.console.i18n import translate
+from hotline.console.queue_rows import render_rows
 from hotline.console.timeline import build, recordings_of
 from hotline.console.web import (
     SECURITY_HEADERS,
@@ -114,7 +114,7 @@ async def _queue(
         statuses=STATUSES,
         severities=SEVERITIES,
         channels=CHANNELS,
-        words={key: translate(me.language, key) for key in (*SEVERITIES, *STATUSES)},
+        rows_html=render_rows(rows, me.language),
     )
 
 
