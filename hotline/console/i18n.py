@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hotline.console.admin_words import ADMIN_WORDS
+from hotline.console.referral_words import REFERRAL_WORDS
 
 LANGUAGES = ("fr", "en")
 
@@ -113,7 +114,13 @@ SEVERITY_WORDS: dict[str, tuple[str, str]] = {
 
 
 def translate(language: str, key: str) -> str:
-    words = _WORDS.get(key) or STATUS_WORDS.get(key) or SEVERITY_WORDS.get(key) or ADMIN_WORDS.get(key)
+    words = (
+        _WORDS.get(key)
+        or STATUS_WORDS.get(key)
+        or SEVERITY_WORDS.get(key)
+        or ADMIN_WORDS.get(key)
+        or REFERRAL_WORDS.get(key)
+    )
     if words is None:
         return key.replace("_", " ")
     return words[1] if language == "en" else words[0]

@@ -13,7 +13,9 @@ from hotline.audit import service as audit
 from hotline.auth.dependencies import SessionDep
 from hotline.console import sessions as auth
 from hotline.console.admin import router as admin_router
+from hotline.console.admin_partners import router as partners_router
 from hotline.console.i18n import LANGUAGES
+from hotline.console.referrals import router as referrals_router
 from hotline.console.roster_page import router as roster_router
 from hotline.console.web import (
     SECURITY_HEADERS,
@@ -29,7 +31,9 @@ from hotline.models import Role
 router = APIRouter(prefix="/console", include_in_schema=False)
 log = get_logger(__name__)
 router.include_router(admin_router)  # /console/admin/…: admins
+router.include_router(partners_router)  # /console/admin/partners…: admins
 router.include_router(roster_router)  # /console/roster: supervisors and admins
+router.include_router(referrals_router)  # /console/cases/{id}/referrals…, /console/referrals/overdue
 
 
 def _cookie(response: Response, request: Request, name: str, value: str, *, secure: bool) -> None:
