@@ -109,6 +109,38 @@ TABLE: dict[tuple[str, str], str] = {
     ("POST", "/console/admin/accounts/{agent_id}/totp-reset"): ADMINS,
     ("GET", "/console/admin/config"): ADMINS,
 }
+# Referrals: the API (hotline/referrals/router.py), the partner's signed link (no account: the
+# token is the key), the case page's section, the overdue list and the partner directory.
+TABLE.update(
+    {
+        ("GET", "/api/v1/partners"): WORKERS,
+        ("PUT", "/api/v1/partners/{slug}"): ADMINS,
+        ("GET", "/api/v1/cases/{case_id}/partner-suggestions"): WORKERS,
+        ("GET", "/api/v1/cases/{case_id}/consent"): WORKERS,
+        ("POST", "/api/v1/cases/{case_id}/consent"): WORKERS,
+        ("GET", "/api/v1/cases/{case_id}/referrals"): WORKERS,
+        ("POST", "/api/v1/cases/{case_id}/referrals"): WORKERS,
+        ("POST", "/api/v1/referrals/{referral_id}/send"): WORKERS,
+        ("POST", "/api/v1/referrals/{referral_id}/status"): WORKERS,
+        ("GET", "/api/v1/referrals/overdue"): SUPERVISORS,
+        ("GET", "/r/{token}"): PUBLIC,
+        ("POST", "/r/{token}"): PUBLIC,
+        ("GET", "/console/cases/{case_id}/referrals"): WORKERS,
+        ("POST", "/console/cases/{case_id}/referrals"): WORKERS,
+        ("POST", "/console/cases/{case_id}/referrals/consent"): WORKERS,
+        ("POST", "/console/cases/{case_id}/referrals/{referral_id}/send"): WORKERS,
+        ("POST", "/console/cases/{case_id}/referrals/{referral_id}/status"): WORKERS,
+        ("GET", "/console/referrals/overdue"): WORKERS,  # agents: their regions' referrals
+        ("GET", "/console/admin/partners"): ADMINS,
+        ("POST", "/console/admin/partners"): ADMINS,
+        ("GET", "/console/admin/partners/{partner_id}"): ADMINS,
+        ("POST", "/console/admin/partners/{partner_id}"): ADMINS,
+        ("POST", "/console/admin/partners/{partner_id}/deactivate"): ADMINS,
+        ("POST", "/console/admin/partners/{partner_id}/reactivate"): ADMINS,
+        ("POST", "/console/admin/partners/{partner_id}/contacts"): ADMINS,
+        ("POST", "/console/admin/partners/{partner_id}/contacts/{contact_id}/vet"): ADMINS,
+    }
+)
 # The training room: 404 outside training mode, after the sign-in and role checks.
 TABLE.update(
     {
@@ -224,8 +256,8 @@ async def test_every_route_with_every_role(runtime: Runtime) -> None:
                         response = httpx.Response(200)
                 elif method == "GET":
                     response = await c.get(url, headers=headers)
-                else:
-                    response = await c.post(url, headers=headers, data=data)
+                else:  # POST, and the API's PUT
+                    response = await c.request(method, url, headers=headers, data=data)
             allowed = role in ALLOWED[rule]
             if (
                 allowed == refused(response, method, path.startswith(("/console", "/training")))
