@@ -11,7 +11,7 @@ from hotline.models.messaging import OptOut, OutboundMessage
 from hotline.models.outbox import OutboxEntry
 from hotline.models.referral import Partner, PartnerContact, Referral, ReferralLink
 from hotline.models.roster import AgentReach, Roster
-from hotline.models.stats import StatsCaseRollup, StatsContactRollup, StatsRefresh
+from hotline.models.stats import StatsCaseRollup, StatsContactRollup, StatsReferralRollup, StatsRefresh
 
 __all__ = [
     "Agent",
@@ -36,6 +36,7 @@ __all__ = [
     "Roster",
     "StatsCaseRollup",
     "StatsContactRollup",
+    "StatsReferralRollup",
     "StatsRefresh",
     "StepState",
     "utcnow",

@@ -18,6 +18,10 @@ OTHER: Final = "other"
 NO_FORM: Final = "none"  # form only applies to trafficking
 
 CONTACT_DIMENSIONS: Final = ("channel", "outcome")
+# A referral's outcome is its current status once sent: sent, accepted and in_progress are
+# still pending; declined, completed and closed_without_action are final. Region and
+# category are its case's.
+REFERRAL_DIMENSIONS: Final = ("partner_kind", "outcome", "region", "category")
 
 
 def grouping_name(dims: tuple[str, ...]) -> str:

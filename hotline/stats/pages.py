@@ -22,7 +22,7 @@ from hotline.console.i18n import translate
 from hotline.console.web import HERE as CONSOLE_HERE
 from hotline.console.web import SECURITY_HEADERS, STATIC_URL, Console, RoleRefused, SignedIn
 from hotline.models import Role
-from hotline.stats.dimensions import CONTACT_DIMENSIONS, DIMENSIONS
+from hotline.stats.dimensions import CONTACT_DIMENSIONS, DIMENSIONS, REFERRAL_DIMENSIONS
 from hotline.stats.export import to_csv
 from hotline.stats.query import MEASURES, PERIODS, Measure, Period, StatsQuery
 from hotline.stats.router import answer, parse_group_by
@@ -35,6 +35,14 @@ STATIC_FILES: Final = {
     "stats.css": "text/css",
 }
 READERS: Final = {Role.analyst.value, Role.supervisor.value, Role.admin.value}
+# Tables the page links to directly (label, query).
+PRESETS: Final = (
+    ("Referrals by partner type and outcome", "measure=referrals&group_by=partner_kind,outcome"),
+    ("Time to acceptance by partner type", "measure=referral_accept_time&group_by=partner_kind"),
+    ("Time to completion by partner type", "measure=referral_complete_time&group_by=partner_kind"),
+)
+# The form has a select per dimension, so group_by may come once per select (or comma-separated).
+GroupBy = Annotated[list[str] | None, Query(description="up to two dimensions")]
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 pages = Environment(
@@ -53,9 +61,10 @@ def _reader(console: Console) -> Console:
 
 
 def _query(
-    measure: Measure, group_by: str | None, period: Period | None, start: date | None, end: date | None
+    measure: Measure, group_by: list[str] | None, period: Period | None, start: date | None, end: date | None
 ) -> StatsQuery:
-    return StatsQuery(measure=measure, group_by=parse_group_by(group_by), period=period, start=start, end=end)
+    chosen = "region" if group_by is None else ",".join(group_by)
+    return StatsQuery(measure=measure, group_by=parse_group_by(chosen), period=period, start=start, end=end)
 
 
 @router.get("/stats", response_class=HTMLResponse)
@@ -64,7 +73,7 @@ async def stats_page(
     console: SignedIn,
     session: SessionDep,
     measure: Measure = "cases",
-    group_by: str | None = "region",
+    group_by: GroupBy = None,
     period: Period | None = None,
     start: Annotated[date | None, Query(alias="from")] = None,
     end: Annotated[date | None, Query(alias="to")] = None,
@@ -98,7 +107,8 @@ async def stats_page(
         },
         measures=MEASURES,
         periods=PERIODS,
-        group_options=list(dict.fromkeys(DIMENSIONS + CONTACT_DIMENSIONS)),
+        group_options=list(dict.fromkeys(DIMENSIONS + CONTACT_DIMENSIONS + REFERRAL_DIMENSIONS)),
+        presets=PRESETS,
         csv_query=request.url.query,
     )
     return HTMLResponse(html, headers=SECURITY_HEADERS)
@@ -109,7 +119,7 @@ async def stats_csv(
     console: SignedIn,
     session: SessionDep,
     measure: Measure = "cases",
-    group_by: str | None = "region",
+    group_by: GroupBy = None,
     period: Period | None = None,
     start: Annotated[date | None, Query(alias="from")] = None,
     end: Annotated[date | None, Query(alias="to")] = None,

@@ -16,14 +16,47 @@ from sqlalchemy import Date, Integer, String, and_, cast, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from hotline.models import StatsCaseRollup, StatsContactRollup
-from hotline.stats.dimensions import CONTACT_DIMENSIONS, DIMENSIONS, FOLDABLE, OTHER, grouping_name, local_day
+from hotline.models import StatsCaseRollup, StatsContactRollup, StatsReferralRollup
+from hotline.stats.dimensions import (
+    CONTACT_DIMENSIONS,
+    DIMENSIONS,
+    FOLDABLE,
+    OTHER,
+    REFERRAL_DIMENSIONS,
+    grouping_name,
+    local_day,
+)
 from hotline.stats.disclosure import fold_rare, protect
-from hotline.stats.rollup import ACK_BUCKETS_MINUTES, HISTOGRAM_COLUMNS
+from hotline.stats.rollup import (
+    ACCEPT_COLUMNS,
+    ACK_BUCKETS_MINUTES,
+    COMPLETE_COLUMNS,
+    HISTOGRAM_COLUMNS,
+    REFERRAL_BUCKETS_HOURS,
+)
 
-Measure = Literal["cases", "contacts", "calls", "ack_time", "sla"]
+Measure = Literal[
+    "cases",
+    "contacts",
+    "calls",
+    "ack_time",
+    "sla",
+    "referrals",
+    "referral_accept_time",
+    "referral_complete_time",
+]
 Period = Literal["day", "week", "month"]
-MEASURES: Final = ("cases", "contacts", "calls", "ack_time", "sla")
+MEASURES: Final = (
+    "cases",
+    "contacts",
+    "calls",
+    "ack_time",
+    "sla",
+    "referrals",
+    "referral_accept_time",
+    "referral_complete_time",
+)
+REFERRAL_MEASURES: Final = frozenset({"referrals", "referral_accept_time", "referral_complete_time"})
 PERIODS: Final = ("day", "week", "month")
 K_DEFAULT: Final = 5
 # Tables about children hide more: a small count of minors points at a family sooner.
@@ -36,6 +69,9 @@ ALL: Final = "all"
 
 class QueryError(ValueError):
     """A query the statistics cannot answer (unknown measure or dimension, range too long)."""
+
+
+Figure = int | float | None
 
 
 @dataclass(frozen=True)
@@ -55,6 +91,8 @@ class StatsQuery:
             return CONTACT_DIMENSIONS
         if self.measure == "calls":
             return ("outcome",)
+        if self.measure in REFERRAL_MEASURES:
+            return REFERRAL_DIMENSIONS
         return DIMENSIONS
 
     def validated(self, today: date) -> StatsQuery:
@@ -84,7 +122,7 @@ class Cell:
     labels: dict[str, str]
     count: int | None
     suppressed: bool
-    figures: dict[str, int | None] = field(default_factory=dict)
+    figures: dict[str, Figure] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {**self.labels, "count": self.count, **self.figures, "suppressed": self.suppressed}
@@ -221,6 +259,35 @@ async def _contact_sums(session: AsyncSession, q: StatsQuery) -> dict[Key, Sums]
     return dict(out)
 
 
+# Sums of a referral cell: referrals, accepted, completed, then the two histograms.
+REFERRAL_WIDTH: Final = 3 + len(ACCEPT_COLUMNS) + len(COMPLETE_COLUMNS)
+
+
+async def _referral_sums(session: AsyncSession, q: StatsQuery) -> dict[Key, Sums]:
+    dialect = session.get_bind().dialect.name
+    period = _period_of(StatsReferralRollup.day, q.period, dialect)
+    picked = [getattr(StatsReferralRollup, d).label(f"g{i}") for i, d in enumerate(q.group_by)]
+    measures = [
+        StatsReferralRollup.referrals,
+        StatsReferralRollup.accepted,
+        StatsReferralRollup.completed,
+        *[getattr(StatsReferralRollup, name) for name in (*ACCEPT_COLUMNS, *COMPLETE_COLUMNS)],
+    ]
+    stmt = select(*period, *picked, *[func.sum(m) for m in measures]).where(
+        StatsReferralRollup.day >= q.start, StatsReferralRollup.day <= q.end
+    )
+    if period or picked:
+        stmt = stmt.group_by(*period, *picked)
+    out: dict[Key, Sums] = {}
+    for found in (await session.execute(stmt)).all():
+        row = tuple(found) if period else (ALL, *found)
+        labels = [str(v) for v in row[1 : 1 + len(picked)]] + ["", ""]
+        sums = [int(s or 0) for s in row[1 + len(picked) :]]
+        if sums[0]:  # a sum over no rows (nothing sent in the range) is no cell
+            out[(_period_label(row[0], q.period), labels[0], labels[1])] = sums
+    return out
+
+
 # --- building the table ----------------------------------------------------------------------
 
 
@@ -247,43 +314,70 @@ def _fold(sums: dict[Key, Sums], q: StatsQuery, k: int) -> dict[Key, Sums]:
     return out
 
 
-def _percentile(histogram: Sums, fraction: float) -> int | None:
-    """Seconds at which ``fraction`` of acknowledgements had happened, interpolated in its bucket."""
+def _estimate(histogram: Sums, fraction: float, upper: tuple[int, ...]) -> float | None:
+    """Where ``fraction`` of the histogram lies, in the unit of its bucket bounds ``upper``,
+    interpolated linearly in its bucket; the open last bucket reads as its lower bound."""
     n = sum(histogram)
     if n == 0:
         return None
     target = fraction * n
     seen = 0
-    bounds = (0, *ACK_BUCKETS_MINUTES)
+    bounds = (0, *upper)
     for index, count in enumerate(histogram):
         if count and seen + count >= target:
             low = bounds[index]
-            if index >= len(ACK_BUCKETS_MINUTES):
-                return low * 60  # the open last bucket: "at least"
-            high = ACK_BUCKETS_MINUTES[index]
-            return round((low + (high - low) * (target - seen) / count) * 60)
+            if index >= len(upper):
+                return float(low)  # the open last bucket: "at least"
+            high = upper[index]
+            return low + (high - low) * (target - seen) / count
         seen += count
-    return bounds[-1] * 60
+    return float(bounds[-1])
+
+
+def _percentile(histogram: Sums, fraction: float) -> int | None:
+    """Seconds at which ``fraction`` of acknowledgements had happened."""
+    minutes = _estimate(histogram, fraction, ACK_BUCKETS_MINUTES)
+    return None if minutes is None else round(minutes * 60)
+
+
+def _hours(histogram: Sums, fraction: float) -> float | None:
+    """Hours (one decimal) by which ``fraction`` of the referrals had been accepted (or completed)."""
+    hours = _estimate(histogram, fraction, REFERRAL_BUCKETS_HOURS)
+    return None if hours is None else round(hours, 1)
 
 
 def _base(measure: str, sums: Sums) -> int:
     """The count a cell is protected on: the people behind its figures."""
     if measure == "sla":
         return sums[1] + sums[2]
+    # The referrals behind a time: those accepted, or completed (their median is theirs alone).
+    if measure == "referral_accept_time":
+        return sums[1]
+    if measure == "referral_complete_time":
+        return sums[2]
     return sums[0]
 
 
-def _figures(measure: str, sums: Sums) -> dict[str, int | None]:
+def _figures(measure: str, sums: Sums) -> dict[str, Figure]:
     if measure == "ack_time":
         histogram = sums[3:]
         return {"median_seconds": _percentile(histogram, 0.5), "p90_seconds": _percentile(histogram, 0.9)}
     if measure == "sla":
         settled = sums[1] + sums[2]
         return {"compliance_percent": round(100 * sums[1] / settled) if settled else None}
+    if measure in ("referral_accept_time", "referral_complete_time"):
+        start = 3 if measure == "referral_accept_time" else 3 + len(ACCEPT_COLUMNS)
+        histogram = sums[start : start + len(REFERRAL_BUCKETS_HOURS) + 1]
+        return {"median_hours": _hours(histogram, 0.5), "p90_hours": _hours(histogram, 0.9)}
     return {}
 
 
-FIGURE_KEYS: Final = {"ack_time": ["median_seconds", "p90_seconds"], "sla": ["compliance_percent"]}
+FIGURE_KEYS: Final = {
+    "ack_time": ["median_seconds", "p90_seconds"],
+    "sla": ["compliance_percent"],
+    "referral_accept_time": ["median_hours", "p90_hours"],
+    "referral_complete_time": ["median_hours", "p90_hours"],
+}
 
 
 def _add(into: Sums | None, values: Sums) -> Sums:
@@ -295,11 +389,18 @@ async def run_query(session: AsyncSession, query: StatsQuery, *, now: datetime) 
     assert q.start is not None
     assert q.end is not None
     k = q.k
-    sums = await (_contact_sums(session, q) if q.measure in ("contacts", "calls") else _case_sums(session, q))
+    if q.measure in ("contacts", "calls"):
+        sums = await _contact_sums(session, q)
+    elif q.measure in REFERRAL_MEASURES:
+        sums = await _referral_sums(session, q)
+    else:
+        sums = await _case_sums(session, q)
     sums = _fold(sums, q, k)
     width = len(next(iter(sums.values()))) if sums else (1 if q.measure in ("contacts", "calls") else 3)
     if q.measure == "ack_time" and not sums:
         width = 3 + len(HISTOGRAM_COLUMNS)
+    if q.measure in REFERRAL_MEASURES:
+        width = REFERRAL_WIDTH
 
     periods = period_labels(q.start, q.end, q.period)
     dims = list(q.group_by)

@@ -7,8 +7,13 @@ the last watermark (minus a margin, because ``updated_at`` is set before a trans
 commits) and the last two days of contacts (a contact has no ``updated_at``; its call
 status and case arrive within minutes).
 
-Training cases, and cases or contacts that came from the demo data (provider ``demo``),
-never enter a rollup.
+Referrals are counted on the day they were sent; a day is rebuilt when one of its
+referrals moves (``updated_at``) or its case changes (a new region or category). They keep
+a watermark of their own, so a database whose case rollups were already fresh when the
+referral rollup arrived still gets every referral counted on the next refresh.
+
+Training cases, training referrals, and cases or contacts that came from the demo data
+(provider ``demo``), with their referrals, never enter a rollup.
 """
 
 from __future__ import annotations
@@ -23,8 +28,16 @@ from typing import Any, Final
 from sqlalchemy import delete, exists, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hotline.models import Case, Contact, StatsCaseRollup, StatsContactRollup, StatsRefresh
-from hotline.models.stats import ACK_BUCKET_COUNT
+from hotline.models import (
+    Case,
+    Contact,
+    Referral,
+    StatsCaseRollup,
+    StatsContactRollup,
+    StatsReferralRollup,
+    StatsRefresh,
+)
+from hotline.models.stats import ACK_BUCKET_COUNT, REFERRAL_BUCKET_COUNT
 from hotline.stats.dimensions import all_groupings, day_start, grouping_name, local_day, spell
 
 # Upper bounds (minutes) of the acknowledgement-time histogram buckets; the last is open.
@@ -51,7 +64,14 @@ ACK_BUCKETS_MINUTES: Final = (
 )
 assert len(ACK_BUCKETS_MINUTES) + 1 == ACK_BUCKET_COUNT
 HISTOGRAM_COLUMNS: Final = tuple(f"h{i:02d}" for i in range(ACK_BUCKET_COUNT))
+# Upper bounds (hours) of the referral histograms (sent → accepted, sent → completed):
+# an hour to 90 days; the last bucket is open.
+REFERRAL_BUCKETS_HOURS: Final = (1, 2, 4, 8, 12, 24, 48, 72, 96, 120, 168, 240, 336, 504, 720, 1440, 2160)
+assert len(REFERRAL_BUCKETS_HOURS) + 1 == REFERRAL_BUCKET_COUNT
+ACCEPT_COLUMNS: Final = tuple(f"a{i:02d}" for i in range(REFERRAL_BUCKET_COUNT))
+COMPLETE_COLUMNS: Final = tuple(f"c{i:02d}" for i in range(REFERRAL_BUCKET_COUNT))
 WATERMARK: Final = "rollups"
+REFERRAL_WATERMARK: Final = "referral_rollups"
 # updated_at is stamped by the application before its transaction commits.
 COMMIT_MARGIN: Final = timedelta(minutes=10)
 CONTACT_DAYS_OPEN: Final = 2
@@ -63,6 +83,10 @@ DAYS_PER_BATCH: Final = 16
 
 def ack_bucket(seconds: float) -> int:
     return bisect_left(ACK_BUCKETS_MINUTES, seconds / 60.0)
+
+
+def referral_bucket(seconds: float) -> int:
+    return bisect_left(REFERRAL_BUCKETS_HOURS, seconds / 3600.0)
 
 
 @dataclass
@@ -232,6 +256,90 @@ async def rebuild_contact_days(session: AsyncSession, days: Iterable[date]) -> i
     return written
 
 
+@dataclass
+class ReferralAccumulator:
+    referrals: int = 0
+    accepted: int = 0
+    completed: int = 0
+    to_accept: list[int] = field(default_factory=lambda: [0] * REFERRAL_BUCKET_COUNT)
+    to_complete: list[int] = field(default_factory=lambda: [0] * REFERRAL_BUCKET_COUNT)
+
+
+def counted_referrals() -> Any:
+    """Referrals that count: sent, not training, on a case that counts."""
+    return Referral.sent_at.is_not(None) & Referral.training.is_(False) & counted_cases()
+
+
+def _hours_after(sent_at: datetime, moment: datetime | None) -> int | None:
+    if moment is None:
+        return None
+    return referral_bucket(max(0.0, (moment - sent_at).total_seconds()))
+
+
+async def rebuild_referral_days(session: AsyncSession, days: Iterable[date]) -> int:
+    """Rebuild the referral rollup of these local days (of sending); returns rows written."""
+    written = 0
+    for first, last in _day_ranges(days):
+        start, end = day_start(first), day_start(last + timedelta(days=1))
+        await session.execute(
+            delete(StatsReferralRollup).where(
+                StatsReferralRollup.day >= first, StatsReferralRollup.day <= last
+            )
+        )
+        result = await session.execute(
+            select(
+                Referral.sent_at,
+                Case.region,
+                Case.category,
+                Referral.partner_kind,
+                Referral.status,
+                Referral.accepted_at,
+                Referral.completed_at,
+            )
+            .join(Case, Case.id == Referral.case_id)
+            .where(Referral.sent_at >= start, Referral.sent_at < end, counted_referrals())
+        )
+        cells: dict[tuple[date, str, str, str, str], ReferralAccumulator] = defaultdict(ReferralAccumulator)
+        for sent_at, region, category, kind, status, accepted_at, completed_at in result.all():
+            assert sent_at is not None  # counted_referrals() keeps sent ones only
+            key = (
+                local_day(sent_at),
+                spell("region", region),
+                spell("category", category),
+                spell("partner_kind", kind),
+                spell("outcome", status),
+            )
+            cell = cells[key]
+            cell.referrals += 1
+            accept = _hours_after(sent_at, accepted_at)
+            if accept is not None:
+                cell.accepted += 1
+                cell.to_accept[accept] += 1
+            complete = _hours_after(sent_at, completed_at)
+            if complete is not None:
+                cell.completed += 1
+                cell.to_complete[complete] += 1
+        rows = [
+            {
+                "day": day,
+                "region": region,
+                "category": category,
+                "partner_kind": kind,
+                "outcome": outcome,
+                "referrals": cell.referrals,
+                "accepted": cell.accepted,
+                "completed": cell.completed,
+                **dict(zip(ACCEPT_COLUMNS, cell.to_accept, strict=True)),
+                **dict(zip(COMPLETE_COLUMNS, cell.to_complete, strict=True)),
+            }
+            for (day, region, category, kind, outcome), cell in cells.items()
+        ]
+        if rows:
+            await session.execute(insert(StatsReferralRollup), rows)
+        written += len(rows)
+    return written
+
+
 def _days_between(first: date, last: date) -> list[date]:
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
@@ -250,16 +358,48 @@ async def rebuild_all(session: AsyncSession, now: datetime) -> int:
             session, _days_between(local_day(first_contact), local_day(now))
         )
     await _set_watermark(session, now)
+    return written + await rebuild_all_referrals(session, now)
+
+
+async def rebuild_all_referrals(session: AsyncSession, now: datetime) -> int:
+    """Rebuild every day from the first referral sent to today."""
+    first_sent = await session.scalar(select(func.min(Referral.sent_at)))
+    await session.execute(delete(StatsReferralRollup))
+    written = 0
+    if first_sent is not None:
+        written = await rebuild_referral_days(session, _days_between(local_day(first_sent), local_day(now)))
+    await _set_watermark(session, now, REFERRAL_WATERMARK)
     return written
 
 
-async def _set_watermark(session: AsyncSession, now: datetime) -> None:
-    state = await session.get(StatsRefresh, WATERMARK)
+async def _set_watermark(session: AsyncSession, now: datetime, name: str = WATERMARK) -> None:
+    state = await session.get(StatsRefresh, name)
     if state is None:
-        session.add(StatsRefresh(name=WATERMARK, watermark=now))
+        session.add(StatsRefresh(name=name, watermark=now))
     else:
         state.watermark = now
     await session.flush()
+
+
+async def refresh_referrals(session: AsyncSession, now: datetime) -> int:
+    """Rebuild the sending days of referrals that moved, or whose case changed, since the watermark."""
+    state = await session.get(StatsRefresh, REFERRAL_WATERMARK)
+    if state is None:
+        return await rebuild_all_referrals(session, now)
+    since = state.watermark - COMMIT_MARGIN
+    moved = await session.scalars(
+        select(Referral.sent_at).where(Referral.updated_at > since, Referral.sent_at.is_not(None))
+    )
+    days = {local_day(sent) for sent in moved if sent is not None}
+    of_changed_cases = await session.scalars(
+        select(Referral.sent_at)
+        .join(Case, Case.id == Referral.case_id)
+        .where(Case.updated_at > since, Referral.sent_at.is_not(None))
+    )
+    days.update(local_day(sent) for sent in of_changed_cases if sent is not None)
+    written = await rebuild_referral_days(session, days)
+    await _set_watermark(session, now, REFERRAL_WATERMARK)
+    return written
 
 
 async def refresh(session: AsyncSession, now: datetime) -> int:
@@ -275,4 +415,4 @@ async def refresh(session: AsyncSession, now: datetime) -> int:
     written = await rebuild_case_days(session, case_days)
     written += await rebuild_contact_days(session, contact_days)
     await _set_watermark(session, now)
-    return written
+    return written + await refresh_referrals(session, now)

@@ -1,4 +1,5 @@
-"""No statistics output (JSON, CSV, terminal) ever carries a case id, a reference, a caller_ref or text."""
+"""No statistics output (JSON, CSV, terminal) ever carries a case id, a reference, a caller_ref, text
+or a partner's name."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ from hotline.core.runtime import Runtime
 from hotline.models import Role
 from tests.conftest import app_for
 from tests.fixtures.accounts import bearer, make_agent, token_for
-from tests.fixtures.stats import add_cases, refresh_rollups
+from tests.fixtures.stats import PARTNER_NAME, add_cases, add_referrals, refresh_rollups
 
 HOTLINE = [sys.executable, "-m", "hotline.cli"]
-PARAMS = ({"measure": "cases", "group_by": "region,category", "period": "month"}, {"measure": "ack_time", "group_by": "severity"}, {"measure": "sla", "group_by": "region", "period": "day"}, {"measure": "contacts", "group_by": "channel,outcome"})  # fmt: skip
+PARAMS = ({"measure": "cases", "group_by": "region,category", "period": "month"}, {"measure": "ack_time", "group_by": "severity"}, {"measure": "sla", "group_by": "region", "period": "day"}, {"measure": "contacts", "group_by": "channel,outcome"}, {"measure": "referral_accept_time", "group_by": "partner_kind,outcome"})  # fmt: skip
 RANGE = {"from": "2026-03-01", "to": "2026-03-31"}
 
 
@@ -34,10 +35,13 @@ def cli(runtime: Runtime, *args: str) -> subprocess.CompletedProcess[str]:
 async def test_no_output_names_a_case_a_caller_or_their_words(committed_runtime: Runtime) -> None:
     cases = await add_cases(committed_runtime, 12, region="Littoral", ack_minutes=3, sla="met")
     cases += await add_cases(committed_runtime, 3, region="Nord", minor=True, category="information")
+    referrals = await add_referrals(committed_runtime, 7, partner_kind="shelter", status="completed")
     await refresh_rollups(committed_runtime)
-    forbidden = {"secret-words-of-a-caller"}
+    forbidden = {"secret-words-of-a-caller", PARTNER_NAME}
     for case in cases:
         forbidden |= {str(case.id), case.id.hex, case.reference, case.caller_ref}
+    for referral in referrals:
+        forbidden |= {str(referral.id), str(referral.case_id), str(referral.partner_id)}
 
     outputs: list[str] = []
     transport = httpx.ASGITransport(app=app_for(committed_runtime))
@@ -57,6 +61,7 @@ async def test_no_output_names_a_case_a_caller_or_their_words(committed_runtime:
             outputs.append(done.stdout + done.stderr)
 
     assert any("Littoral" in out and "12" in out for out in outputs)  # the figures are there
+    assert any("shelter" in out and "completed" in out and "7" in out for out in outputs)
     for out in outputs:
         for value in forbidden:
             assert value not in out

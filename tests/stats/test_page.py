@@ -10,7 +10,7 @@ from hotline.models import Role
 from tests.conftest import app_for
 from tests.console.conftest import Browser
 from tests.fixtures.accounts import make_agent
-from tests.fixtures.stats import add_cases, refresh_rollups
+from tests.fixtures.stats import add_cases, add_referrals, refresh_rollups
 
 QUERY = "measure=cases&group_by=region&from=2026-03-01&to=2026-03-31"
 
@@ -49,6 +49,50 @@ async def test_the_page_shows_the_protected_table_a_chart_and_a_csv_link(
         script = await browser.client.get("/console/stats/static/chart-4.5.1.umd.min.js")
         assert script.status_code == 200
         assert "Chart.js v4.5.1" in script.text
+
+
+async def test_the_form_groups_by_both_chosen_dimensions(runtime: Runtime) -> None:
+    """Each "group by" select sends its own group_by: both count (the second alone used to win)."""
+    await add_cases(runtime, 30, region="Littoral", category="trafficking")
+    await add_cases(runtime, 20, region="Centre", category="migrant_distress")
+    await refresh_rollups(runtime)
+    transport = httpx.ASGITransport(app=app_for(runtime))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        browser = await browser_as(runtime, client, Role.analyst)
+        both = await browser.client.get(
+            "/console/stats?measure=cases&group_by=region&group_by=category&from=2026-03-01&to=2026-03-31"
+        )
+        assert '<th scope="col">region</th><th scope="col">category</th>' in both.text
+        first_only = await browser.client.get(
+            "/console/stats?measure=cases&group_by=region&group_by=&from=2026-03-01&to=2026-03-31"
+        )
+        assert '<th scope="col">region</th><th scope="col">count</th>' in first_only.text
+
+
+async def test_the_page_shows_referrals_by_partner_type_and_outcome(runtime: Runtime) -> None:
+    await add_referrals(runtime, 9, partner_kind="iom", status="completed", accept_hours=2)
+    await add_referrals(runtime, 6, partner_kind="iom", status="declined")
+    await refresh_rollups(runtime)
+    transport = httpx.ASGITransport(app=app_for(runtime))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        browser = await browser_as(runtime, client, Role.analyst)
+        page = await browser.client.get("/console/stats?from=2026-03-01&to=2026-03-31")
+        assert "measure=referrals&amp;group_by=partner_kind,outcome&amp;from=2026-03-01" in page.text
+        page = await browser.client.get(
+            "/console/stats?measure=referrals&group_by=partner_kind&group_by=outcome&from=2026-03-01&to=2026-03-31"
+        )
+        assert page.status_code == 200, page.text
+        html = page.text
+        assert '<th scope="col">partner_kind</th><th scope="col">outcome</th>' in html
+        assert "<td>iom</td><td>completed</td>" in html
+        assert '<td class="num">9</td>' in html
+        assert '<td class="num">15</td>' in html  # the total
+        assert "declined, completed and closed_without_action are final" in html
+        times = await browser.client.get(
+            "/console/stats?measure=referral_accept_time&group_by=partner_kind&from=2026-03-01&to=2026-03-31"
+        )
+        assert '<th scope="col">median_hours</th><th scope="col">p90_hours</th>' in times.text
+        assert '<td class="num">9</td><td class="num">1.5</td><td class="num">1.9</td>' in times.text
 
 
 async def test_agents_do_not_get_the_statistics_page(runtime: Runtime) -> None:

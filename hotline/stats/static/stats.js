@@ -6,6 +6,7 @@
     if (cell.suppressed) return null;
     if (table.measure === "ack_time") return cell.median_seconds === null ? null : cell.median_seconds / 60;
     if (table.measure === "sla") return cell.compliance_percent;
+    if (table.measure === "referral_accept_time" || table.measure === "referral_complete_time") return cell.median_hours;
     return cell.count;
   }
   function seriesLabel(table, cell) {
@@ -20,7 +21,9 @@
     var table = JSON.parse(holder.textContent);
     if (!table || !table.items.length) return;
     var unit = table.measure === "ack_time" ? "median minutes to acknowledgement"
-      : table.measure === "sla" ? "% acknowledged within the SLA" : "count";
+      : table.measure === "sla" ? "% acknowledged within the SLA"
+      : table.measure === "referral_accept_time" ? "median hours from sending to acceptance"
+      : table.measure === "referral_complete_time" ? "median hours from sending to completion" : "count";
     var config;
     if (table.period) {
       var periods = [];
