@@ -1,7 +1,7 @@
 """``hotline training reset``: remove the training room's data, and only it.
 
 Deleted: cases and contacts flagged ``training`` and everything tied to them (pipeline outbox
-entries, escalation steps, notifications, notes, outbound messages), and the opt-outs of callers
+entries, escalation steps, notifications, referrals and their links, notes, outbound messages), and the opt-outs of callers
 known only from training contacts. Real data is never touched: every delete is keyed on the
 ``training`` flag. The audit chain is append-only: its entries stay (they hold no personal data),
 and the reset adds one ``training.reset`` event with the counts.
@@ -22,6 +22,8 @@ from hotline.models import (
     OptOut,
     OutboundMessage,
     OutboxEntry,
+    Referral,
+    ReferralLink,
 )
 
 
@@ -42,6 +44,14 @@ async def reset_training(session: AsyncSession, *, actor: str) -> dict[str, int]
         "outbox": await count(delete(OutboxEntry).where(OutboxEntry.contact_id.in_(contacts))),
         "escalation_steps": await count(delete(EscalationStep).where(EscalationStep.case_id.in_(cases))),
         "notifications": await count(delete(Notification).where(Notification.case_id.in_(cases))),
+        "referral_links": await count(
+            delete(ReferralLink).where(
+                ReferralLink.referral_id.in_(
+                    select(Referral.id).where(Referral.case_id.in_(cases)).scalar_subquery()
+                )
+            )
+        ),
+        "referrals": await count(delete(Referral).where(Referral.case_id.in_(cases))),
         "notes": await count(delete(CaseNote).where(CaseNote.case_id.in_(cases))),
         "outbound_messages": await count(delete(OutboundMessage).where(OutboundMessage.case_id.in_(cases))),
         "contacts": await count(delete(Contact).where(Contact.training.is_(True))),
