@@ -27,10 +27,11 @@ from hotline.core.db import unit_of_work
 from hotline.core.runtime import Runtime
 from hotline.core.security import caller_ref
 from hotline.intake.identity import to_e164
-from hotline.models import AuditEntry, Case, Contact
+from hotline.models import AuditEntry, Case, Contact, Partner, Referral
 from hotline.privacy.recordings import delete_all, recording_sids
 from hotline.privacy.retention import dependent_tables, strip_quotes
 from hotline.privacy.sealed import contact_answers, contact_body, contact_callback_number
+from hotline.referrals.lifecycle import needs_text
 
 OPERATOR = "operator:cli"
 ERASED_PREFIX = "erased:"
@@ -88,6 +89,14 @@ async def export(runtime: Runtime, number: str, *, now: datetime) -> dict[str, A
                 .order_by(AuditEntry.seq)
             )
         ).scalars()
+        shared_with = (
+            await session.execute(
+                select(Referral, Partner)
+                .join(Partner, Referral.partner_id == Partner.id)
+                .where(Referral.case_id.in_(list(references)), Referral.sent_at.is_not(None))
+                .order_by(Referral.sent_at)
+            )
+        ).all()
         document: dict[str, Any] = {
             "generated_at": now.isoformat(),
             "about": "what the 1503 hotline holds about one phone number (docs/privacy.md)",
@@ -121,6 +130,20 @@ async def export(runtime: Runtime, number: str, *, now: datetime) -> dict[str, A
                     "callback_number": contact_callback_number(keyring, contact),
                 }
                 for contact in held.contacts
+            ],
+            # Who received what (the recipients of the person's data), from each referral's record.
+            "referrals": [
+                {
+                    "case_reference": references.get(referral.case_id),
+                    "partner": partner.name,
+                    "partner_kind": referral.partner_kind,
+                    "status": referral.status,
+                    "basis": referral.basis,
+                    "sent_at": _time(referral.sent_at),
+                    "shared_fields": sorted((referral.shared or {}).get("fields", {})),
+                    "needs": needs_text(keyring, referral),
+                }
+                for referral, partner in shared_with
             ],
             "audit_events": [
                 {"seq": e.seq, "at": _time(e.at), "actor": e.actor, "action": e.action, "subject": e.subject}

@@ -51,3 +51,36 @@ async def test_retention_purges_the_need_and_the_partners_note_with_the_case_wor
     assert kept.needs_enc is None and kept.partner_note_enc is None
     assert (kept.status, kept.partner_kind, kept.completed_at) == ("completed", "police", SENT)
     assert kept.shared is not None and kept.shared["to"]["partner"] == "police-littoral"
+
+
+async def test_a_persons_export_names_every_partner_their_report_was_sent_to(
+    runtime: Runtime, directory: Directory
+) -> None:
+    from hotline.privacy.requests import export
+    from tests.privacy.reports import text_report
+
+    number = "+237677123456"
+    agent = await agent_with_phone(runtime, "awa", Role.supervisor)
+    report = await text_report(runtime, number)
+    async with unit_of_work(runtime.sessions) as s:
+        case = await s.get(Case, report.case_id)
+        assert case is not None
+        case.share_consent = {"given": True, "by": str(agent.id), "at": SENT.isoformat()}
+        for slug, contact in (("police-littoral", "Cdt. Jean Modèle"), ("iom-yaounde", "Aïcha Demo")):
+            referral = await lifecycle.create(
+                s,
+                runtime.keyring,
+                case,
+                agent,
+                directory.partner(slug),
+                directory.contact(contact),
+                "Aide",
+                now=SENT,
+            )
+            if slug == "police-littoral":
+                await lifecycle.send(s, runtime, referral, agent, now=SENT)
+    document = await export(runtime, number, now=SENT + timedelta(days=1))
+    [sent] = document["referrals"]
+    assert sent["partner_kind"] == "police" and sent["status"] == "sent" and sent["basis"] == "consent"
+    assert sent["shared_fields"] == sorted(lifecycle.SHARED_FIELDS) and sent["needs"] == "Aide"
+    assert "IOM" not in str(document["referrals"]), "a draft never left: not a recipient"
