@@ -42,7 +42,7 @@ async def current_agent(
     except InvalidToken:
         raise _UNAUTHORISED from None
     agent = await session.get(Agent, claims.agent_id)
-    if agent is None or not agent.active:
+    if agent is None or not agent.active or claims.generation != agent.token_generation:
         raise _UNAUTHORISED
     return agent
 

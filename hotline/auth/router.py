@@ -43,5 +43,6 @@ async def token(
         agent.id,
         agent.role,
         runtime.settings.token_ttl_seconds,
+        generation=agent.token_generation,
     )
     return Token(access_token=access)

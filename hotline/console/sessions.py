@@ -91,6 +91,13 @@ async def close_session(session: AsyncSession, token: str) -> None:
 
 
 async def close_all_sessions(session: AsyncSession, agent: Agent) -> int:
+    """Sign the person out everywhere: every console session and every API bearer token.
+
+    Tokens are stateless JWTs carrying ``agents.token_generation``; moving it on refuses
+    every token issued before (``hotline.auth.dependencies.current_agent``). Returns how
+    many console sessions ended.
+    """
+    agent.token_generation += 1
     rows = (await session.execute(select(ConsoleSession.id).where(ConsoleSession.agent_id == agent.id))).all()
     await session.execute(delete(ConsoleSession).where(ConsoleSession.agent_id == agent.id))
     return len(rows)

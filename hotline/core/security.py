@@ -44,6 +44,9 @@ DUMMY_PASSWORD_HASH = _hasher.hash("not-a-real-account")
 class TokenClaims:
     agent_id: uuid.UUID
     role: str
+    #: ``agents.token_generation`` when the token was issued: a token of an older generation
+    #: is refused (sign-out everywhere, deactivation and a second-factor reset move it on).
+    generation: int
 
 
 class InvalidToken(Exception):
@@ -55,11 +58,12 @@ def derive_key(secret: str, purpose: str) -> bytes:
     return hmac.new(secret.encode(), f"hotline:{purpose}".encode(), hashlib.sha256).digest()
 
 
-def issue_token(secret: str, agent_id: uuid.UUID, role: str, ttl_seconds: int) -> str:
+def issue_token(secret: str, agent_id: uuid.UUID, role: str, ttl_seconds: int, generation: int = 0) -> str:
     now = int(time.time())
     claims = {
         "sub": str(agent_id),
         "role": role,
+        "gen": generation,
         "iat": now,
         "exp": now + ttl_seconds,
         "aud": _TOKEN_AUDIENCE,
@@ -72,6 +76,9 @@ def read_token(secret: str, token: str) -> TokenClaims:
         claims = jwt.decode(
             token, derive_key(secret, "api-token"), algorithms=[_TOKEN_ALGORITHM], audience=_TOKEN_AUDIENCE
         )
-        return TokenClaims(agent_id=uuid.UUID(claims["sub"]), role=str(claims["role"]))
-    except (jwt.PyJWTError, KeyError, ValueError) as exc:
+        generation = claims.get("gen", 0)  # tokens issued before generations existed: 0
+        if type(generation) is not int:
+            raise ValueError("gen must be an integer")
+        return TokenClaims(agent_id=uuid.UUID(claims["sub"]), role=str(claims["role"]), generation=generation)
+    except (jwt.PyJWTError, KeyError, ValueError, TypeError, AttributeError) as exc:
         raise InvalidToken(str(exc)) from exc

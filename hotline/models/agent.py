@@ -39,3 +39,6 @@ class Agent(Base):
     language: Mapped[str] = mapped_column(String(2), default="fr")
     failed_sign_ins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(default=None)
+    # API bearer tokens carry the generation they were issued in; signing out everywhere,
+    # deactivation and a second-factor reset move it on, which refuses every older token.
+    token_generation: Mapped[int] = mapped_column(default=0)
