@@ -17,7 +17,13 @@ oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
 async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
-    """One session per request, committed when the handler returns without error."""
+    """One session per request, committed when the handler returns without error.
+
+    Scoped to the function (below): the commit runs after the handler returns and *before*
+    the response is sent. With FastAPI's default (request scope) it would run after the
+    client already had its 200, so a failed commit would be a silent loss, and a browser
+    following a redirect could read the state from before the change.
+    """
     async with runtime.sessions() as session:
         try:
             yield session
@@ -27,7 +33,7 @@ async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
             raise
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 _UNAUTHORISED = HTTPException(status_code=401, detail="not signed in", headers={"WWW-Authenticate": "Bearer"})
 
