@@ -70,6 +70,14 @@ async def seed(settings: Settings, cases: int, closed: int = 0) -> tuple[str, st
     runtime = build_runtime(settings)
     now = datetime.now(UTC)
     rng = random.Random(1503)
+    references: set[str] = set()
+
+    def reference() -> str:  # 9 million possible: 20,000 draws would collide
+        while (drawn := new_reference()) in references:
+            pass
+        references.add(drawn)
+        return drawn
+
     async with unit_of_work(runtime.sessions) as session:
         sup = await create_agent(
             session,
@@ -81,7 +89,7 @@ async def seed(settings: Settings, cases: int, closed: int = 0) -> tuple[str, st
             severity = rng.choice(["critical", "high", "medium", "low"])
             session.add(
                 Case(
-                    reference=new_reference(),
+                    reference=reference(),
                     channel=rng.choice(["sms", "voice", "ussd", "whatsapp"]),
                     caller_ref=f"{i:064x}",
                     status=rng.choice(["new", "new", "acknowledged", "in_progress", "referred"]),
@@ -101,7 +109,7 @@ async def seed(settings: Settings, cases: int, closed: int = 0) -> tuple[str, st
                 insert(Case),
                 [
                     {
-                        "reference": new_reference(),
+                        "reference": reference(),
                         "channel": "sms",
                         "caller_ref": f"c{i:063x}",
                         "status": "closed",
