@@ -83,7 +83,7 @@ def make_settings(database_url: str, tmp: Path, **overrides: object) -> Settings
     return Settings(**values)  # type: ignore[arg-type]
 
 
-pytest_plugins = ["tests.fixtures.fake_twilio"]
+pytest_plugins = ["tests.fixtures.fake_twilio", "tests.fixtures.logs"]
 
 
 @dataclass

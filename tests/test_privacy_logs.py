@@ -7,14 +7,10 @@ processor included), and what was actually written is scanned.
 from __future__ import annotations
 
 import io
-import logging
-from collections.abc import Iterator
 
 import httpx
-import pytest
-import structlog
 
-from hotline.core.logging import configure_logging, get_logger
+from hotline.core.logging import get_logger
 from hotline.core.runtime import Runtime
 from hotline.intake.worker import Worker
 from hotline.models import Role
@@ -26,15 +22,6 @@ NUMBER = "+237677123456"
 LOCAL_FORMS = ("677123456", "677 12 34 56", "+237 677")
 WORDS = "Ma cousine Mireille est enfermée chez un patron à Bépanda, il la frappe tous les soirs"
 RECORDING_URL = "https://api.twilio.com/2010-04-01/Accounts/AC" + "1" * 32 + "/Recordings/RE" + "d" * 32
-
-
-@pytest.fixture
-def real_logging() -> Iterator[io.StringIO]:
-    stream = io.StringIO()
-    configure_logging(json=True, level="DEBUG", stream=stream)
-    yield stream
-    structlog.reset_defaults()
-    logging.getLogger().handlers.clear()
 
 
 async def test_an_sms_and_a_call_leave_no_number_words_or_recording_url_in_logs_or_metrics(

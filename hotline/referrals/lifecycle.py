@@ -99,6 +99,15 @@ def partner_note(keyring: Keyring, referral: Referral) -> str | None:
     return keyring.open_optional(referral.partner_note_enc, REFERRAL_NOTE.at(referral.id))
 
 
+def _set_note(keyring: Keyring, referral: Referral, note: str | None) -> None:
+    """The partner's latest word on the referral (said through the link, or to the agent by phone)."""
+    if note is None or not note.strip():
+        return
+    if len(note) > MAX_NOTE:
+        raise ActionRefused(422, "note_too_long")
+    referral.partner_note_enc = keyring.seal(note.strip(), REFERRAL_NOTE.at(referral.id))
+
+
 def _agent_actor(agent: Agent) -> str:
     return f"agent:{agent.id}"
 
@@ -357,10 +366,7 @@ async def move_by_agent(
     """The agent records a step (a partner who phoned) or closes the referral without action."""
     if to not in AGENT_MOVES.get(referral.status, frozenset()):
         raise ActionRefused(409, "transition_not_allowed")
-    if note is not None and note.strip():
-        if len(note) > MAX_NOTE:
-            raise ActionRefused(422, "note_too_long")
-        referral.partner_note_enc = keyring.seal(note.strip(), REFERRAL_NOTE.at(referral.id))
+    _set_note(keyring, referral, note)
     previous = referral.status
     _stamp(referral, to, now)
     await session.flush()
@@ -383,10 +389,7 @@ async def move_by_partner(
     to = PARTNER_ACTIONS.get(action)
     if to is None or to not in PARTNER_MOVES.get(referral.status, frozenset()):
         raise ActionRefused(409, "transition_not_allowed")
-    if note is not None and note.strip():
-        if len(note) > MAX_NOTE:
-            raise ActionRefused(422, "note_too_long")
-        referral.partner_note_enc = keyring.seal(note.strip(), REFERRAL_NOTE.at(referral.id))
+    _set_note(keyring, referral, note)
     previous = referral.status
     _stamp(referral, to, now)
     if to in FINAL:

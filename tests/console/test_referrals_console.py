@@ -10,7 +10,6 @@ import html as markup
 import re
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -38,28 +37,12 @@ from hotline.models import (
     Role,
 )
 from hotline.privacy.sealed import set_contact_answers, set_contact_body
-from hotline.referrals.directory import demo_directory, import_directory
 from tests.console.conftest import Browser, BrowserFactory, signed_in_as
+from tests.fixtures.referrals import Directory, directory
+
+__all__ = ["directory"]
 
 NEEDS = "Mise à l'abri d'une fille de 15 ans, ce soir, à Bonabéri."
-
-
-@dataclass
-class Directory:
-    partners: dict[str, Partner]
-    contacts: dict[str, PartnerContact]
-
-    def target(self, slug: str, contact: str) -> str:
-        return f"{self.partners[slug].id}:{self.contacts[contact].id}"
-
-
-@pytest.fixture
-async def directory(runtime: Runtime) -> Directory:
-    async with unit_of_work(runtime.sessions) as session:
-        await import_directory(session, demo_directory(), now=datetime.now(UTC))
-        partners = {p.slug: p for p in (await session.execute(select(Partner))).scalars()}
-        contacts = {c.name: c for c in (await session.execute(select(PartnerContact))).scalars()}
-    return Directory(partners, contacts)
 
 
 async def a_case(

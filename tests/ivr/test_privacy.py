@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import io
-import logging
-from collections.abc import Iterator
 
 import httpx
-import pytest
-import structlog
 
-from hotline.core.logging import configure_logging
 from hotline.core.runtime import Runtime
 from hotline.ivr.phone import TwimlPhone
 from tests.ivr.callers import Scripted
@@ -19,15 +14,6 @@ from tests.ivr.test_paths import drain
 
 NUMBER = "+237677123456"
 LOCAL_FORMS = ("677123456", "677 12 34 56", "+237 677")
-
-
-@pytest.fixture
-def real_logging() -> Iterator[io.StringIO]:
-    stream = io.StringIO()
-    configure_logging(json=True, level="DEBUG", stream=stream)
-    yield stream
-    structlog.reset_defaults()
-    logging.getLogger().handlers.clear()
 
 
 async def test_calls_with_consent_danger_and_messages_log_nothing_personal(

@@ -3,44 +3,22 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-
-import pytest
-from sqlalchemy import select
 
 from hotline.cases.reference import new_reference
 from hotline.core.db import unit_of_work
 from hotline.core.runtime import Runtime
-from hotline.models import Agent, Case, Contact, Partner, PartnerContact, Role
+from hotline.models import Agent, Case, Contact, Referral, Role
 from hotline.privacy.sealed import set_agent_phone, set_contact_answers, set_contact_body
-from hotline.referrals.directory import demo_directory, import_directory
+from hotline.referrals import lifecycle
 from tests.fixtures.accounts import make_agent
+from tests.fixtures.referrals import Directory, directory
+
+__all__ = ["Directory", "directory"]
 
 WORDS = "Ma fille de 15 ans est enfermée chez un patron à Douala, appelez-moi au 677 12 34 56"
 AGENT_PHONE = "+237677000111"
-
-
-@dataclass
-class Directory:
-    partners: dict[str, Partner]
-    contacts: dict[str, PartnerContact]
-
-    def partner(self, slug: str) -> Partner:
-        return self.partners[slug]
-
-    def contact(self, name: str) -> PartnerContact:
-        return self.contacts[name]
-
-
-@pytest.fixture
-async def directory(runtime: Runtime) -> Directory:
-    async with unit_of_work(runtime.sessions) as session:
-        await import_directory(session, demo_directory(), now=datetime.now(UTC))
-        partners = {p.slug: p for p in (await session.execute(select(Partner))).scalars()}
-        contacts = {c.name: c for c in (await session.execute(select(PartnerContact))).scalars()}
-    return Directory(partners, contacts)
 
 
 async def make_case(
@@ -130,3 +108,34 @@ async def agent_with_phone(
 
 def later(minutes: float, start: datetime | None = None) -> datetime:
     return (start or datetime.now(UTC)) + timedelta(minutes=minutes)
+
+
+async def refer(
+    runtime: Runtime,
+    case: Case,
+    agent: Agent,
+    directory: Directory,
+    slug: str,
+    contact: str,
+    needs: str = "Intervention",
+    *,
+    now: datetime,
+    send: bool = True,
+) -> Referral:
+    """A referral of ``case`` to one contact of a demo partner, sent unless ``send`` is False."""
+    async with unit_of_work(runtime.sessions) as session:
+        row = await session.get(Case, case.id)
+        assert row is not None
+        referral = await lifecycle.create(
+            session,
+            runtime.keyring,
+            row,
+            agent,
+            directory.partner(slug),
+            directory.contact(contact),
+            needs,
+            now=now,
+        )
+        if send:
+            await lifecycle.send(session, runtime, referral, agent, now=now)
+        return referral

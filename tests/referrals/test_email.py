@@ -14,14 +14,13 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hotline.core.db import unit_of_work
 from hotline.core.mail import build_mailer
 from hotline.core.runtime import Runtime
 from hotline.models import Case, OutboundMessage, ReferralLink, Role
 from hotline.referrals import lifecycle
 from hotline.referrals.links import token_for
 from hotline.sms.outbound import deliver_due
-from tests.referrals.conftest import Directory, agent_with_phone, make_case
+from tests.referrals.conftest import Directory, agent_with_phone, make_case, refer
 
 
 class Inbox:
@@ -54,21 +53,16 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
 async def send_to_iom(runtime: Runtime, directory: Directory) -> Case:
     agent = await agent_with_phone(runtime, "awa", Role.agent)
     case = await make_case(runtime, share=True, abroad=True, region=None, category="migrant_distress")
-    now = datetime.now(UTC)
-    async with unit_of_work(runtime.sessions) as session:
-        row = await session.get(Case, case.id)
-        assert row is not None
-        referral = await lifecycle.create(
-            session,
-            runtime.keyring,
-            row,
-            agent,
-            directory.partner("iom-yaounde"),
-            directory.contact("Aïcha Demo"),
-            "Retour volontaire depuis Agadez",
-            now=now,
-        )
-        await lifecycle.send(session, runtime, referral, agent, now=now)
+    await refer(
+        runtime,
+        case,
+        agent,
+        directory,
+        "iom-yaounde",
+        "Aïcha Demo",
+        "Retour volontaire depuis Agadez",
+        now=datetime.now(UTC),
+    )
     return case
 
 

@@ -16,7 +16,7 @@ from hotline.models import AuditEntry, Case, Referral, ReferralLink, Role
 from hotline.referrals import lifecycle
 from hotline.referrals.links import link_id_of, token_for
 from hotline.referrals.partner_page import _form_token
-from tests.referrals.conftest import WORDS, Directory, agent_with_phone, make_case
+from tests.referrals.conftest import WORDS, Directory, agent_with_phone, make_case, refer
 
 NEEDS = "Mise à l'abri de la victime ce soir"
 
@@ -24,21 +24,17 @@ NEEDS = "Mise à l'abri de la victime ce soir"
 async def sent_referral(runtime: Runtime, directory: Directory) -> tuple[Referral, str, Case]:
     agent = await agent_with_phone(runtime, "awa", Role.agent, ("Littoral",))
     case = await make_case(runtime, share=True, minor=True)
-    now = datetime.now(UTC)
-    async with unit_of_work(runtime.sessions) as session:
-        row = await session.get(Case, case.id)
-        assert row is not None
-        referral = await lifecycle.create(
-            session,
-            runtime.keyring,
-            row,
-            agent,
-            directory.partner("child-protection-littoral"),
-            directory.contact("Grace Example"),
-            NEEDS,
-            now=now,
-        )
-        await lifecycle.send(session, runtime, referral, agent, now=now)
+    referral = await refer(
+        runtime,
+        case,
+        agent,
+        directory,
+        "child-protection-littoral",
+        "Grace Example",
+        NEEDS,
+        now=datetime.now(UTC),
+    )
+    async with runtime.sessions() as session:
         link = (await session.execute(select(ReferralLink))).scalar_one()
     return referral, token_for(runtime.settings.secret_key.get_secret_value(), link.id), case
 

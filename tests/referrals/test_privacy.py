@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import io
 import json
-import logging
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
-import pytest
-import structlog
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hotline.core.logging import configure_logging
 from hotline.core.runtime import Runtime
 from hotline.intake.worker import Worker
 from hotline.models import AuditEntry, ReferralLink, Role
@@ -26,15 +21,6 @@ from tests.referrals.conftest import AGENT_PHONE, WORDS, Directory, agent_with_p
 
 NEEDS = "Mise à l'abri de Mireille ce soir à Bépanda"
 NOTE = "Mireille est chez sa tante à Deido"
-
-
-@pytest.fixture
-def real_logging() -> Iterator[io.StringIO]:
-    stream = io.StringIO()
-    configure_logging(json=True, level="DEBUG", stream=stream)
-    yield stream
-    structlog.reset_defaults()
-    logging.getLogger().handlers.clear()
 
 
 async def test_a_referral_from_draft_to_completed_and_its_reminders_leak_nothing(

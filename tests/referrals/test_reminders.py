@@ -10,11 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hotline.core.db import unit_of_work
 from hotline.core.runtime import Runtime
 from hotline.intake.worker import Worker
-from hotline.models import AuditEntry, Case, OutboundMessage, Referral, ReferralLink, Role
+from hotline.models import AuditEntry, OutboundMessage, Referral, ReferralLink, Role
 from hotline.referrals import lifecycle
 from hotline.referrals.links import token_for
 from hotline.sms.outbound import OUTBOUND_BODY, OUTBOUND_TO
-from tests.referrals.conftest import AGENT_PHONE, Directory, agent_with_phone, make_case
+from tests.referrals.conftest import AGENT_PHONE, Directory, agent_with_phone, make_case, refer
 
 SENT_AT = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
@@ -23,20 +23,7 @@ async def sent(runtime: Runtime, directory: Directory, *, minutes_after: float =
     agent = await agent_with_phone(runtime, f"awa{minutes_after:g}", Role.agent, ("Littoral",))
     case = await make_case(runtime, share=True, assignee=agent)
     at = SENT_AT + timedelta(minutes=minutes_after)
-    async with unit_of_work(runtime.sessions) as session:
-        row = await session.get(Case, case.id)
-        assert row is not None
-        referral = await lifecycle.create(
-            session,
-            runtime.keyring,
-            row,
-            agent,
-            directory.partner("police-littoral"),
-            directory.contact("Cdt. Jean Modèle"),
-            "Intervention",
-            now=at,
-        )
-        return await lifecycle.send(session, runtime, referral, agent, now=at)
+    return await refer(runtime, case, agent, directory, "police-littoral", "Cdt. Jean Modèle", now=at)
 
 
 async def remind(runtime: Runtime, at: datetime) -> lifecycle.Reminded:

@@ -10,9 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hotline.core.db import unit_of_work
 from hotline.core.runtime import Runtime
 from hotline.models import Case, Referral, ReferralLink, Role
-from hotline.referrals import lifecycle
 from hotline.training.reset import reset_training
-from tests.referrals.conftest import Directory, agent_with_phone, make_case
+from tests.referrals.conftest import Directory, agent_with_phone, make_case, refer
 
 
 async def test_reset_removes_training_referrals_and_their_links_only(
@@ -26,20 +25,8 @@ async def test_reset_removes_training_referrals_and_their_links_only(
         row = await s.get(Case, trained.id)
         assert row is not None
         row.training = True
-        for case_id in (real.id, trained.id):
-            case = await s.get(Case, case_id)
-            assert case is not None
-            referral = await lifecycle.create(
-                s,
-                runtime.keyring,
-                case,
-                agent,
-                directory.partner("police-littoral"),
-                directory.contact("Cdt. Jean Modèle"),
-                "Intervention",
-                now=now,
-            )
-            await lifecycle.send(s, runtime, referral, agent, now=now)
+    for case in (real, trained):
+        await refer(runtime, case, agent, directory, "police-littoral", "Cdt. Jean Modèle", now=now)
     async with unit_of_work(runtime.sessions) as s:
         counts = await reset_training(s, actor="test")
     assert (counts["referrals"], counts["referral_links"], counts["cases"]) == (1, 1, 1)

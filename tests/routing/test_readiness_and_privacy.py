@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import io
-import logging
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
-import pytest
-import structlog
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hotline.agents.service import REGIONS
-from hotline.core.logging import configure_logging
 from hotline.core.runtime import Runtime
 from hotline.intake.worker import Worker
 from hotline.models import Agent, AuditEntry
@@ -59,15 +54,6 @@ async def test_readyz_is_degraded_while_a_region_has_nobody_on_call(
         ana.active = False
     gone = await client.get("/readyz")
     assert gone.json()["status"] == "degraded", "a deactivated agent covers nothing"
-
-
-@pytest.fixture
-def real_logging() -> Iterator[io.StringIO]:
-    stream = io.StringIO()
-    configure_logging(json=True, level="DEBUG", stream=stream)
-    yield stream
-    structlog.reset_defaults()
-    logging.getLogger().handlers.clear()
 
 
 async def test_no_agent_phone_in_logs_metrics_or_audit_through_alerts_failures_and_acks(
