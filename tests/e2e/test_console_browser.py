@@ -130,7 +130,7 @@ def test_an_agent_works_a_new_report_end_to_end(demo: tuple[str, dict[str, str]]
 
     page.get_by_label("Changer le statut").select_option("closed")
     page.get_by_label("Issue").select_option("referred_partner")
-    page.get_by_role("button", name="Enregistrer").click()
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
     expect(page.locator("#status")).to_contain_text("clos")
     case_url = page.url.split("?")[0]
 
