@@ -255,3 +255,46 @@ async def test_sending_twice_is_refused(runtime: Runtime, directory: Directory) 
     )
     refused = await send_refused(runtime, referral, agent)
     assert refused.reason == "not_a_draft"
+
+
+PARTNER_ALLOWED = {
+    ("sent", "accept"),
+    ("sent", "decline"),
+    ("accepted", "start"),
+    ("accepted", "complete"),
+    ("in_progress", "complete"),
+}
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.parametrize("start", lifecycle.STATUSES)
+async def test_every_partner_answer_is_allowed_or_refused_as_the_lifecycle_says(
+    runtime: Runtime, directory: Directory, start: str
+) -> None:
+    agent = await agent_with_phone(runtime, "awa", Role.agent, ("Littoral",))
+    case = await make_case(runtime, share=True)
+    for action in (*lifecycle.PARTNER_ACTIONS, "close"):
+        referral = await send(
+            runtime,
+            await draft(runtime, case, agent, directory, "police-littoral", "Cdt. Jean Modèle"),
+            agent,
+        )
+        async with runtime.sessions() as s:
+            row = await s.get(Referral, referral.id)
+            link = (
+                await s.execute(select(ReferralLink).where(ReferralLink.referral_id == referral.id))
+            ).scalar_one()
+            assert row is not None
+            row.status = start
+            if (start, action) in PARTNER_ALLOWED:
+                await lifecycle.move_by_partner(s, runtime.keyring, link, row, action, note="vu", now=NOW)
+                target = lifecycle.PARTNER_ACTIONS[action]
+                assert row.status == target and getattr(row, lifecycle.STAMP[target]) == NOW
+                assert (link.spent_at is not None) == (target in lifecycle.FINAL), (
+                    "a final answer spends the link"
+                )
+            else:
+                with pytest.raises(ActionRefused) as refused:
+                    await lifecycle.move_by_partner(s, runtime.keyring, link, row, action, note=None, now=NOW)
+                assert refused.value.reason == "transition_not_allowed" and link.spent_at is None
+            await s.rollback()
