@@ -113,6 +113,49 @@ SEVERITY_WORDS: dict[str, tuple[str, str]] = {
 }
 
 
+# Why an action was refused (the reasons of hotline.cases.actions and routing), said to a person.
+REFUSAL_WORDS: dict[str, tuple[str, str]] = {
+    "not_target": (
+        "ce cas n'attend pas votre prise en compte (vous n'avez pas été alerté). Utilisez « Prendre ce cas ».",
+        "this case is not waiting for you (you were not alerted). Use “Take this case”.",
+    ),
+    "already_acknowledged": ("quelqu'un l'a déjà pris en compte.", "someone has already acknowledged it."),
+    "case_closed": ("le cas est clos.", "the case is closed."),
+    "transition_not_allowed": (
+        "ce changement de statut n'est pas possible.",
+        "this status change is not possible.",
+    ),
+    "outcome_required": ("choisissez une issue pour clore.", "choose an outcome to close."),
+    "downgrade_needs_supervisor": (
+        "baisser la gravité demande un superviseur.",
+        "lowering the severity needs a supervisor.",
+    ),
+    "reason_required": ("une raison est requise.", "a reason is required."),
+    "nothing_changed": ("rien n'a changé.", "nothing changed."),
+    "note_empty": ("la note est vide.", "the note is empty."),
+    "note_too_long": ("la note est trop longue.", "the note is too long."),
+    "no_callback_consent": (
+        "l'appelant n'a pas accepté d'être rappelé.",
+        "the caller did not agree to be called back.",
+    ),
+    "agent_has_no_phone": ("aucun numéro n'est enregistré pour vous.", "no phone number is on your account."),
+    "callback_failed": (
+        "l'appel n'a pas pu être passé ; réessayez.",
+        "the call could not be placed; try again.",
+    ),
+    "same_case": ("un cas ne peut pas être fusionné avec lui-même.", "a case cannot be merged into itself."),
+    "supervisor_only": ("réservé aux superviseurs.", "supervisors only."),
+    "not_a_case_worker": ("cette personne ne traite pas de cas.", "this person does not work cases."),
+}
+
+
+def refusal(language: str, reason: str) -> str:
+    words = REFUSAL_WORDS.get(reason)
+    if words is None:
+        return reason.replace("_", " ")
+    return words[1] if language == "en" else words[0]
+
+
 def translate(language: str, key: str) -> str:
     words = (
         _WORDS.get(key)

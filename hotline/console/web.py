@@ -20,7 +20,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from hotline.auth.dependencies import SessionDep
 from hotline.console import sessions as auth
-from hotline.console.i18n import translate
+from hotline.console.i18n import refusal, translate
 from hotline.core.http import RuntimeDep
 from hotline.models import Agent, ConsoleSession, Role
 
@@ -90,6 +90,7 @@ def render(
         me=console,
         lang=language,
         t=lambda key: translate(language, key),
+        refusal=lambda reason: refusal(language, reason),
         static=STATIC_URL,
         now=datetime.now(UTC),
         **context,

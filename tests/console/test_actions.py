@@ -183,3 +183,17 @@ async def test_a_committed_case_change_reaches_the_live_feed(runtime: Runtime) -
         row.updated_at = datetime.now(UTC)
     assert await asyncio.wait_for(anext(stream), timeout=5) == str(case.id)
     await stream.aclose()  # type: ignore[attr-defined]
+
+
+async def test_a_refusal_is_explained_in_words_an_agent_understands(
+    runtime: Runtime, browser: BrowserFactory
+) -> None:
+    """An agent of the region who was not alerted is told why, and what to do instead."""
+    bob = await make_agent(runtime, "bob", Role.agent, ("Littoral",))
+    async with await signed_in_as(runtime, browser, "carol", Role.agent, ("Littoral",)) as b:
+        case = await reported_case(runtime, assignee=bob)
+        ack = await b.post(f"/console/cases/{case.id}/acknowledge")
+        assert ack.headers["location"].endswith("msg=not_target")
+        page = await b.client.get(ack.headers["location"])
+    assert "ce cas n&#39;attend pas votre prise en compte" in page.text and "Prendre ce cas" in page.text
+    assert "not target" not in page.text

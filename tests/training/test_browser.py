@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.test_console_browser import SHOTS, browser, sign_in
+from tests.e2e.test_console_browser import SHOTS, browser, on_call_now, sign_in
 from tests.test_cli import HOTLINE, free_port, wait_ready
 
 __all__ = ["browser"]  # the e2e fixture: Debian's chromium with the e2e launch arguments
@@ -57,7 +57,7 @@ def test_a_trainee_texts_the_line_and_acknowledges_the_training_case(
 ) -> None:
     url = training_demo
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
-    page = sign_in(context, url, "agent.littoral", "demo-agent-1503")
+    page = sign_in(context, url, on_call_now(), "demo-agent-1503")
     expect(page.get_by_role("heading", name="File des cas")).to_be_visible()
 
     page.goto(f"{url}/training/phone")
