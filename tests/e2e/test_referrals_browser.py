@@ -26,20 +26,9 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from hotline.referrals.links import token_for
+from tests.e2e.test_console_browser import ARGS, CHROMIUM, SHOTS
 from tests.fixtures.servers import HOTLINE, free_port, token, wait_ready
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 SECRET = "e2e-referrals-secret-key-0123456789abcdef"
 AGENT = ("agent.littoral", "demo-agent-1503")
 NEEDS = "Mise à l'abri de l'enfant ce soir et audition par la brigade des mineurs."
