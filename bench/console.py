@@ -50,19 +50,8 @@ from hotline.core.runtime import build_runtime  # noqa: E402
 from hotline.core.security import issue_token  # noqa: E402
 from hotline.main import create_app  # noqa: E402
 from hotline.models import Case, Role  # noqa: E402
+from hotline.triage.assessment import REGIONS  # noqa: E402
 
-REGIONS = [
-    "Adamaoua",
-    "Centre",
-    "Est",
-    "Extreme-Nord",
-    "Littoral",
-    "Nord",
-    "Nord-Ouest",
-    "Ouest",
-    "Sud",
-    "Sud-Ouest",
-]
 TARGET_MS = 200.0
 
 

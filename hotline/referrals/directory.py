@@ -122,26 +122,25 @@ class PartnerIn(BaseModel):
     @field_validator("services")
     @classmethod
     def _services(cls, value: list[str]) -> list[str]:
-        unknown = sorted(set(value) - set(SERVICES))
-        if unknown:
-            raise ValueError(f"unknown services {unknown} (known: {', '.join(SERVICES)})")
-        return sorted(set(value))
+        return _known(value, SERVICES, "services", f"known: {', '.join(SERVICES)}")
 
     @field_validator("regions")
     @classmethod
     def _regions(cls, value: list[str]) -> list[str]:
-        unknown = sorted(set(value) - set(COVERAGE))
-        if unknown:
-            raise ValueError(f"unknown regions {unknown} (the 10 regions, {NATIONAL!r} or {ABROAD!r})")
-        return sorted(set(value))
+        return _known(value, COVERAGE, "regions", f"the 10 regions, {NATIONAL!r} or {ABROAD!r}")
 
     @field_validator("languages")
     @classmethod
     def _languages(cls, value: list[str]) -> list[str]:
-        unknown = sorted(set(value) - set(LANGUAGES))
-        if unknown:
-            raise ValueError(f"unknown languages {unknown} (known: {', '.join(LANGUAGES)})")
-        return sorted(set(value))
+        return _known(value, LANGUAGES, "languages", f"known: {', '.join(LANGUAGES)}")
+
+
+def _known(value: list[str], known: tuple[str, ...], what: str, hint: str) -> list[str]:
+    """The values, sorted and once each, when every one is in ``known``; else a ValueError naming the strays."""
+    unknown = sorted(set(value) - set(known))
+    if unknown:
+        raise ValueError(f"unknown {what} {unknown} ({hint})")
+    return sorted(set(value))
 
 
 class DirectoryFile(BaseModel):

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hotline.models import Agent, Case, Partner, PartnerContact, Referral
+from hotline.models import Case, Partner, PartnerContact, Referral
 from hotline.referrals.suggest import Suggestion, rank
 
 
@@ -38,7 +38,3 @@ async def contact_of(
 ) -> PartnerContact | None:
     contact = await session.get(PartnerContact, contact_id)
     return contact if contact is not None and contact.partner_id == partner_id else None
-
-
-def agent_label(agent: Agent | None) -> str | None:
-    return None if agent is None else (agent.display_name or agent.username)
