@@ -103,7 +103,7 @@ async def test_with_the_callers_consent_the_partner_gets_only_the_reference_and_
     assert purpose == "referral" and to == "+237699990402"
     assert body.endswith(f"/r/{token}") and f"{case.reference[:4]} {case.reference[4:]}" in body
     assert len(body) <= 160, "one SMS segment"
-    for word in ("15 ans", "enfermée", "Douala", "677"):
+    for word in ("15 ans", "enfermée", "Douala", "677 12 34 56"):
         assert word not in body
     refreshed = await session.get(Case, case.id)
     assert refreshed is not None and refreshed.status == "referred"

@@ -61,7 +61,7 @@ async def test_the_page_shows_exactly_the_shared_fields_and_nothing_the_caller_s
     assert fields["needs"] == NEEDS.replace("'", "&#39;")
     assert fields["agent"].startswith("Awa Demo")
     assert "Traite" in fields["category"]
-    for private in ("15 ans", "enfermée", "677", "Douala", WORDS[:12]):
+    for private in ("15 ans", "enfermée", "677 12 34 56", "Douala", WORDS[:12]):
         assert private not in html
     assert response.headers["cache-control"] == "no-store"
     assert response.headers["referrer-policy"] == "no-referrer"
