@@ -27,6 +27,7 @@ from hotline.referrals.partner_page import router as partner_page_router
 from hotline.referrals.router import router as referrals_router
 from hotline.routing.oncall import RosterOnCall
 from hotline.routing.router import router as notify_router
+from hotline.sms.language import preload as preload_language
 from hotline.sms.router import router as sms_router
 from hotline.sms.templates import default_templates
 from hotline.stats.pages import router as stats_pages_router
@@ -51,6 +52,7 @@ def create_app(
     for warning in settings.check_production():
         log.warning("config.warning", detail=warning)
     default_templates(), default_screens()  # a broken reply or screen file stops start-up
+    preload_language()  # the triage knowledge: seconds to load, so not on the first text
     run_worker = with_worker if with_worker is not None else settings.redis_url is None
 
     @asynccontextmanager

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hotline.models import Case, CaseStatus, Contact
@@ -82,6 +82,16 @@ async def open_for_contact(
     return case
 
 
+def _open_case_criteria(caller_ref: Any, since: Any, training: Any) -> list[ColumnElement[bool]]:
+    """What makes a case the one a caller's new text follows up (values or bind parameters)."""
+    return [
+        Case.caller_ref == caller_ref,
+        Case.status != CaseStatus.closed.value,
+        Case.training == training,
+        Case.updated_at >= since,
+    ]
+
+
 async def open_case_of_caller(
     session: AsyncSession,
     caller_ref: str,
@@ -94,15 +104,48 @@ async def open_case_of_caller(
     """The caller's most recent case that is not closed and was active within ``window``."""
     statement = (
         select(Case)
-        .where(
-            Case.caller_ref == caller_ref,
-            Case.status != CaseStatus.closed.value,
-            Case.training.is_(training),
-            Case.updated_at >= now - window,
-        )
+        .where(*_open_case_criteria(caller_ref, now - window, training))
         .order_by(Case.updated_at.desc())
         .limit(1)
     )
     if exclude_reference is not None:
         statement = statement.where(Case.reference != exclude_reference)
     return (await session.execute(statement)).scalar_one_or_none()
+
+
+def open_case_reference_lookup(label: str) -> Any:
+    """:func:`open_case_of_caller`'s reference as a labelled scalar subquery, to ride in another
+    statement (:class:`hotline.intake.service.Lookups`). Bind parameters: ``open_case_caller_ref``,
+    ``open_case_since`` (now minus the window), ``open_case_training``, ``open_case_exclude``
+    (the reference of the report being answered)."""
+    return (
+        select(Case.reference)
+        .where(
+            *_open_case_criteria(
+                bindparam("open_case_caller_ref", type_=Case.caller_ref.type),
+                bindparam("open_case_since", type_=Case.updated_at.type),
+                bindparam("open_case_training", type_=Case.training.type),
+            ),
+            Case.reference != bindparam("open_case_exclude", type_=Case.reference.type),
+        )
+        .order_by(Case.updated_at.desc())
+        .limit(1)
+        .scalar_subquery()
+        .label(label)
+    )
+
+
+def open_case_lookup_params(
+    caller_ref: str,
+    *,
+    now: datetime,
+    training: bool,
+    exclude_reference: str,
+    window: timedelta = FOLLOW_UP_WINDOW,
+) -> dict[str, Any]:
+    return {
+        "open_case_caller_ref": caller_ref,
+        "open_case_since": now - window,
+        "open_case_training": training,
+        "open_case_exclude": exclude_reference,
+    }

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from hotline.cases.reference import new_reference
@@ -23,6 +24,7 @@ from hotline.intake.identity import to_e164
 from hotline.intake.service import (
     RECEIVED,
     IncomingContact,
+    Lookups,
     Recorded,
     ReferenceTaken,
     enqueue_update,
@@ -45,14 +47,24 @@ AMENDED = "contact.amended"
 MAX_REFERENCE_ATTEMPTS = 5
 
 
-async def accept(runtime: Runtime, incoming: IncomingContact) -> Recorded:
-    """Store a delivery durably and return what to tell the caller. Never raises for a DB outage."""
+async def accept(
+    runtime: Runtime,
+    incoming: IncomingContact,
+    *,
+    lookups: Lookups | None = None,
+    lookup_params: Mapping[str, Any] | None = None,
+) -> Recorded:
+    """Store a delivery durably and return what to tell the caller. Never raises for a DB outage.
+
+    ``lookups`` are answered with the insert (:func:`hotline.intake.service.record`); a
+    spooled report comes back with none.
+    """
     spooled_reference = runtime.spool.reference_for(incoming.provider, incoming.provider_id)
     if spooled_reference is not None:
         # A retry of a delivery this process already spooled: answer with the same reference.
         incoming = dataclasses.replace(incoming, reference=spooled_reference)
     try:
-        return await _commit(runtime, incoming)
+        return await _commit(runtime, incoming, lookups, lookup_params)
     except Exception as exc:  # the database is away or broken: the spool takes the report
         log.error("intake.spooled", reason=type(exc).__name__, provider=incoming.provider)
         await _spool(runtime, incoming.to_spool())
@@ -62,11 +74,16 @@ async def accept(runtime: Runtime, incoming: IncomingContact) -> Recorded:
         )
 
 
-async def _commit(runtime: Runtime, incoming: IncomingContact) -> Recorded:
+async def _commit(
+    runtime: Runtime,
+    incoming: IncomingContact,
+    lookups: Lookups | None = None,
+    lookup_params: Mapping[str, Any] | None = None,
+) -> Recorded:
     for _ in range(MAX_REFERENCE_ATTEMPTS):
         try:
             async with unit_of_work(runtime.sessions) as session:
-                return await record(session, incoming, runtime.keyring)
+                return await record(session, incoming, runtime.keyring, lookups, lookup_params)
         except ReferenceTaken:
             incoming = dataclasses.replace(incoming, reference=new_reference())
     raise RuntimeError("no free case reference after several attempts")

@@ -12,6 +12,7 @@ the plaintext lives only in this process's memory.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -81,6 +82,22 @@ class Recorded:
     outbox_id: int | None
     created: bool
     spooled: bool = False
+    found: Mapping[str, Any] = field(default_factory=dict)
+    """The answers to the :class:`Lookups` asked with a new contact; empty otherwise."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Lookups:
+    """Reads a channel needs to answer a new report, asked in the same round trip as the insert.
+
+    Each column is a labelled scalar subquery whose bind parameters are given to
+    :func:`record`. On PostgreSQL they are columns of the insert's own statement; SQLite, which
+    has no DML in CTEs, asks them after the inserts in the same transaction. Build one
+    instance per module and reuse it: statements are built once per instance. Equality is
+    identity (the columns are SQL expressions).
+    """
+
+    columns: tuple[Any, ...]
 
 
 class ReferenceTaken(Exception):
@@ -130,8 +147,43 @@ def _build_postgres_statement() -> Any:
     )
 
 
+def _build_postgres_statement_with(lookups: Lookups) -> Any:
+    """The same two inserts, as CTEs of a SELECT that also answers the lookups.
+
+    A data-modifying CTE runs whether or not the outer query reads it, and sees no row its
+    sibling inserted: the lookups read the database as it was when the statement began, which
+    is what a reply about *other* cases of this caller needs.
+    """
+    inserted = _new_contact(postgresql.insert).cte("inserted")
+    queued = (
+        postgresql.insert(_OUTBOX)
+        .from_select(
+            ["kind", "contact_id", "created_at", "attempts"],
+            select(
+                literal(RECEIVED),
+                inserted.c.id,
+                bindparam("received_at_outbox", type_=UtcDateTime()),
+                literal(0),
+            ),
+        )
+        .returning(_OUTBOX.c.id)
+        .cte("queued")
+    )
+    return select(select(queued.c.id).scalar_subquery().label("outbox_id"), *lookups.columns)
+
+
 # Built once: the webhook hot path then skips statement construction and cache-key work.
 _POSTGRES_RECORD = _build_postgres_statement()
+_POSTGRES_RECORD_WITH: dict[Lookups, Any] = {}
+
+
+def _postgres_record_with(lookups: Lookups) -> Any:
+    statement = _POSTGRES_RECORD_WITH.get(lookups)
+    if statement is None:
+        statement = _POSTGRES_RECORD_WITH[lookups] = _build_postgres_statement_with(lookups)
+    return statement
+
+
 _SQLITE_CONTACT = _new_contact(sqlite.insert)
 _SQLITE_OUTBOX = (
     sqlite.insert(_OUTBOX)
@@ -145,12 +197,20 @@ _SQLITE_OUTBOX = (
 )
 
 
-async def record(session: AsyncSession, incoming: IncomingContact, keyring: Keyring) -> Recorded:
+async def record(
+    session: AsyncSession,
+    incoming: IncomingContact,
+    keyring: Keyring,
+    lookups: Lookups | None = None,
+    lookup_params: Mapping[str, Any] | None = None,
+) -> Recorded:
     """Insert the contact and its outbox row; never commit (the caller owns the transaction).
 
     This is the hot path of every webhook, so it runs prebuilt Core statements, not the ORM:
-    on PostgreSQL one statement (a data-modifying CTE) inserts both rows; SQLite, which has no
-    DML in CTEs, takes two.
+    on PostgreSQL one statement (a data-modifying CTE) inserts both rows and answers the
+    ``lookups``; SQLite, which has no DML in CTEs, takes two, and a third for the lookups.
+    The lookups' answers come back in ``Recorded.found`` for a new contact only: a repeated
+    delivery's reply must be worked out as the first one's was.
     """
     contact_id = uuid.uuid4()
     params: dict[str, Any] = {
@@ -165,10 +225,17 @@ async def record(session: AsyncSession, incoming: IncomingContact, keyring: Keyr
         "received_at": incoming.received_at,
         "training": incoming.training,
     }
+    found: Mapping[str, Any] = {}
     try:
         if session.get_bind().dialect.name == "postgresql":
             params["received_at_outbox"] = incoming.received_at
-            outbox_id = (await session.execute(_POSTGRES_RECORD, params)).scalar_one_or_none()
+            if lookups is None:
+                outbox_id = (await session.execute(_POSTGRES_RECORD, params)).scalar_one_or_none()
+            else:
+                params.update(lookup_params or {})
+                row = (await session.execute(_postgres_record_with(lookups), params)).one()._mapping
+                outbox_id = row["outbox_id"]
+                found = {name: value for name, value in row.items() if name != "outbox_id"}
         else:
             outbox_id = None
             if (await session.execute(_SQLITE_CONTACT, params)).scalar_one_or_none() is not None:
@@ -177,11 +244,18 @@ async def record(session: AsyncSession, incoming: IncomingContact, keyring: Keyr
                         _SQLITE_OUTBOX, {"contact_id": contact_id, "received_at": incoming.received_at}
                     )
                 ).scalar_one()
+                if lookups is not None:
+                    answers = await session.execute(select(*lookups.columns), dict(lookup_params or {}))
+                    found = dict(answers.one()._mapping)
     except IntegrityError as exc:
         raise ReferenceTaken from exc
     if outbox_id is not None:
         return Recorded(
-            contact_id=contact_id, reference=incoming.reference, outbox_id=outbox_id, created=True
+            contact_id=contact_id,
+            reference=incoming.reference,
+            outbox_id=outbox_id,
+            created=True,
+            found=found,
         )
     existing = (
         await session.execute(

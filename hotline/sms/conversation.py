@@ -24,12 +24,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from hotline.cases.service import open_case_of_caller
+from hotline.cases.service import open_case_lookup_params, open_case_of_caller, open_case_reference_lookup
 from hotline.core.db import unit_of_work
 from hotline.core.logging import get_logger
 from hotline.core.runtime import Runtime
 from hotline.intake.gateway import accept, amend_contact
-from hotline.intake.service import IncomingContact
+from hotline.intake.service import IncomingContact, Lookups
 from hotline.sms import repository
 from hotline.sms.dialogue import DONE, QUESTION, WHAT, Dialogue, answer
 from hotline.sms.keywords import Command, Keyword, default_vocabulary
@@ -37,6 +37,10 @@ from hotline.sms.language import guess
 from hotline.sms.templates import Language, default_templates
 
 log = get_logger(__name__)
+
+#: Asked with every new report's insert: has the caller sent STOP, and which open case of
+#: theirs does this text follow up (the reply names it).
+_CALLER_CONTEXT = Lookups((repository.opted_out_lookup("opted_out"), open_case_reference_lookup("follow_up")))
 
 PROVIDER = "twilio"
 DEFAULT_LANGUAGE: Language = "fr"
@@ -90,23 +94,39 @@ class Conversation:
 
     async def _report(self, message: Inbound, key: str | None, *, asked_help: Command | None = None) -> Reply:
         answers: dict[str, Any] = {"media": message.media} if message.media else {}
+        incoming = IncomingContact(
+            provider=PROVIDER,
+            provider_id=message.sid,
+            channel=message.channel,
+            caller_ref=message.caller_ref,
+            body=message.body or None,
+            answers=answers,
+            training=message.training,
+        )
         recorded = await accept(
             self.runtime,
-            IncomingContact(
-                provider=PROVIDER,
-                provider_id=message.sid,
-                channel=message.channel,
-                caller_ref=message.caller_ref,
-                body=message.body or None,
-                answers=answers,
-                training=message.training,
-            ),
+            incoming,
+            lookups=_CALLER_CONTEXT,
+            lookup_params={
+                "opted_out_caller_ref": message.caller_ref,
+                **open_case_lookup_params(
+                    message.caller_ref,
+                    now=incoming.received_at,
+                    training=message.training,
+                    exclude_reference=incoming.reference,
+                ),
+            },
         )
         outbox = (recorded.outbox_id,) if recorded.outbox_id is not None else ()
         outcome = "spooled" if recorded.spooled else ("stored" if recorded.created else "duplicate")
-        opted_out, follow_up = await self._caller_context(
-            message, recorded.reference, find_case=not recorded.spooled
-        )
+        if recorded.found:
+            # Asked with the insert: one round trip for a new report, the common case.
+            opted_out = bool(recorded.found["opted_out"])
+            follow_up = None if opted_out or not message.known_caller else recorded.found["follow_up"]
+        else:
+            opted_out, follow_up = await self._caller_context(
+                message, recorded.reference, find_case=not recorded.spooled
+            )
         if opted_out:
             return Reply(None, outcome, outbox)
         language = self._language(message.body, asked_help)

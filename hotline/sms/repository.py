@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,6 +16,16 @@ from hotline.models.messaging import OptOut
 async def is_opted_out(session: AsyncSession, caller_ref: str) -> bool:
     found = await session.scalar(select(OptOut.caller_ref).where(OptOut.caller_ref == caller_ref))
     return found is not None
+
+
+def opted_out_lookup(label: str) -> Any:
+    """:func:`is_opted_out` as a labelled column, to ride in another statement; bind
+    parameter ``opted_out_caller_ref``."""
+    return (
+        exists()
+        .where(OptOut.caller_ref == bindparam("opted_out_caller_ref", type_=OptOut.caller_ref.type))
+        .label(label)
+    )
 
 
 async def opt_out(session: AsyncSession, caller_ref: str, channel: str, now: datetime) -> None:
