@@ -11,7 +11,13 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.pool import NullPool
 
 from hotline.core.config import Settings
@@ -73,6 +79,43 @@ async def unit_of_work(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
         except BaseException:
             await session.rollback()
             raise
+
+
+Executor = AsyncSession | AsyncConnection
+"""Where statements run: a session in a transaction, or a connection that commits each one."""
+
+
+def autocommit_engine(engine: AsyncEngine) -> AsyncEngine | None:
+    """PostgreSQL: a view of ``engine`` (same pool) whose connections commit each statement.
+
+    For webhooks whose whole write is one statement: no BEGIN and no COMMIT saves two of the
+    three round trips, and round trips, not SQL, are most of a webhook's cost (the event loop
+    wakes for each; docs/performance.md). None on SQLite, whose writes take several statements.
+    """
+    if engine.dialect.name != "postgresql":
+        return None
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
+@asynccontextmanager
+async def single_statements(
+    factory: SessionFactory, autocommit: AsyncEngine | None
+) -> AsyncIterator[Executor]:
+    """A place for writes each of which stands alone: an autocommit connection when there is one
+    (:func:`autocommit_engine`), else a unit of work. The caller must not rely on two statements
+    being atomic together."""
+    if autocommit is None:
+        async with unit_of_work(factory) as session:
+            yield session
+        return
+    async with autocommit.connect() as connection:
+        yield connection
+
+
+def dialect_name(executor: Executor) -> str:
+    if isinstance(executor, AsyncSession):
+        return executor.get_bind().dialect.name
+    return executor.dialect.name
 
 
 def _sqlite_begin_immediate(connection: Any) -> None:

@@ -13,7 +13,7 @@ from hotline.cases.service import AssessmentLike
 from hotline.console.live import CaseFeed, InProcessCaseFeed, build_case_feed, watch_cases
 from hotline.core.config import Settings
 from hotline.core.crypto import Keyring, build_keyring
-from hotline.core.db import SessionFactory, create_engine, create_session_factory
+from hotline.core.db import SessionFactory, autocommit_engine, create_engine, create_session_factory
 from hotline.core.mail import Mailer, build_mailer
 from hotline.core.metrics import Metrics
 from hotline.core.queue import InProcessQueue, Queue, RedisStreamQueue
@@ -45,6 +45,11 @@ class Runtime:
     case_feed: CaseFeed = field(default_factory=InProcessCaseFeed)
     #: email to partners; None unless HOTLINE_SMTP_HOST is set
     mailer: Mailer | None = None
+    #: connections that commit each statement, for one-statement webhook writes (PostgreSQL
+    #: only, :func:`hotline.core.db.autocommit_engine`). None: those writes take a unit of
+    #: work from ``sessions``, as on SQLite and in tests whose sessions share one rolled-back
+    #: transaction.
+    autocommit: AsyncEngine | None = None
 
     def __post_init__(self) -> None:
         watch_cases(self.sessions, self.case_feed)
@@ -117,6 +122,7 @@ def build_runtime(settings: Settings, *, queue: Queue | None = None) -> Runtime:
         dialogues=build_dialogue_store(settings.redis_url),
         case_feed=build_case_feed(settings.redis_url),
         mailer=build_mailer(settings),
+        autocommit=autocommit_engine(engine),
     )
     runtime.ivr_flow  # noqa: B018 - a broken IVR flow file stops start-up, not a caller's call
     runtime.keyring  # noqa: B018 - a bad HOTLINE_DATA_KEYS stops start-up here, not at the first text

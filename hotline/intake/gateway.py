@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from hotline.cases.reference import new_reference
-from hotline.core.db import unit_of_work
+from hotline.core.db import single_statements, unit_of_work
 from hotline.core.logging import get_logger
 from hotline.core.runtime import Runtime
 from hotline.intake.identity import to_e164
@@ -82,8 +82,8 @@ async def _commit(
 ) -> Recorded:
     for _ in range(MAX_REFERENCE_ATTEMPTS):
         try:
-            async with unit_of_work(runtime.sessions) as session:
-                return await record(session, incoming, runtime.keyring, lookups, lookup_params)
+            async with single_statements(runtime.sessions, runtime.autocommit) as executor:
+                return await record(executor, incoming, runtime.keyring, lookups, lookup_params)
         except ReferenceTaken:
             incoming = dataclasses.replace(incoming, reference=new_reference())
     raise RuntimeError("no free case reference after several attempts")
@@ -114,6 +114,7 @@ async def amend_contact(
     callback_number: str | None = None,
     spool_on_failure: bool = True,
     look_again: bool = True,
+    provider_status: str | None = None,
 ) -> Amended:
     """Add what a caller said after the first delivery (a recording, a menu answer, a reply
     in a dialogue) to their contact, and let the pipeline look at it again.
@@ -121,6 +122,7 @@ async def amend_contact(
     ``answers`` are merged into the contact's answers; ``text`` is appended to its body;
     ``callback_number`` is given only when the caller agreed to be called back, and is kept
     sealed until the case closes (retention deletes it then).
+    ``provider_status`` (a call's final status) is saved in the same transaction.
     ``look_again=False`` stores without a pipeline job: a dialogue's intermediate answers, whose
     contact the pipeline holds anyway until the dialogue ends (:mod:`hotline.intake.dialogue`).
     Idempotent: a provider retry that brings nothing new enqueues nothing. Returns the
@@ -135,6 +137,8 @@ async def amend_contact(
             if contact is None:
                 log.warning("intake.amend_unknown_contact", provider=provider)
                 return Amended(reference=None, outbox_id=None)
+            if provider_status is not None and contact.provider_status != provider_status:
+                contact.provider_status = provider_status
             if e164 is not None and contact_callback_number(keyring, contact) != e164:
                 set_contact_callback_number(keyring, contact, e164)
             old_answers = contact_answers(keyring, contact)
@@ -143,8 +147,11 @@ async def amend_contact(
             new_body = f"{body}\n{text}".strip() if text and not body.endswith(text) else body
             if merged == old_answers and new_body == body:
                 return Amended(reference=contact.reference, outbox_id=None)
-            set_contact_answers(keyring, contact, merged)
-            set_contact_body(keyring, contact, new_body or None)
+            # Sealed again only what changed: an unchanged column is not rewritten.
+            if merged != old_answers:
+                set_contact_answers(keyring, contact, merged)
+            if new_body != body:
+                set_contact_body(keyring, contact, new_body or None)
             if not look_again:
                 # Kept for the record; the contact's next entry (the end of a call) triages it all.
                 return Amended(reference=contact.reference, outbox_id=None)
@@ -162,6 +169,7 @@ async def amend_contact(
                 "answers": answers,
                 "text": text,
                 "callback_number": e164,
+                "provider_status": provider_status,
             },
         )
         return Amended(reference=runtime.spool.reference_for(provider, provider_id), outbox_id=None)
@@ -199,6 +207,7 @@ async def feed_spooled(runtime: Runtime, data: dict[str, Any]) -> None:
             text=data.get("text"),
             callback_number=data.get("callback_number"),
             spool_on_failure=False,
+            provider_status=data.get("provider_status"),
         )
         runtime.metrics.spool_replayed.inc()
         await publish(runtime, amended.outbox_id)

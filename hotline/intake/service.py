@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, literal, select, update
+from sqlalchemy import Table, bindparam, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hotline.cases.reference import new_reference
 from hotline.core.crypto import Keyring
+from hotline.core.db import Executor, dialect_name
 from hotline.models import Contact, OutboxEntry
 from hotline.models.base import UtcDateTime
 from hotline.privacy.sealed import CONTACT_ANSWERS, CONTACT_BODY
@@ -198,13 +199,16 @@ _SQLITE_OUTBOX = (
 
 
 async def record(
-    session: AsyncSession,
+    session: Executor,
     incoming: IncomingContact,
     keyring: Keyring,
     lookups: Lookups | None = None,
     lookup_params: Mapping[str, Any] | None = None,
 ) -> Recorded:
     """Insert the contact and its outbox row; never commit (the caller owns the transaction).
+
+    On PostgreSQL ``session`` may be an autocommit connection (:func:`hotline.core.db.single_statements`):
+    the one statement that writes is atomic by itself.
 
     This is the hot path of every webhook, so it runs prebuilt Core statements, not the ORM:
     on PostgreSQL one statement (a data-modifying CTE) inserts both rows and answers the
@@ -227,7 +231,7 @@ async def record(
     }
     found: Mapping[str, Any] = {}
     try:
-        if session.get_bind().dialect.name == "postgresql":
+        if dialect_name(session) == "postgresql":
             params["received_at_outbox"] = incoming.received_at
             if lookups is None:
                 outbox_id = (await session.execute(_POSTGRES_RECORD, params)).scalar_one_or_none()
@@ -267,12 +271,24 @@ async def record(
     return Recorded(contact_id=existing.id, reference=existing.reference, outbox_id=None, created=False)
 
 
+_ENQUEUE_UPDATE = (
+    insert(_OUTBOX)
+    .values(
+        kind=UPDATED,
+        contact_id=bindparam("contact_id", type_=_OUTBOX.c.contact_id.type),
+        created_at=bindparam("created_at", type_=UtcDateTime()),
+        attempts=0,
+    )
+    .returning(_OUTBOX.c.id)
+)
+
+
 async def enqueue_update(session: AsyncSession, contact_id: uuid.UUID) -> int:
     """More of an existing contact arrived (a recording, an answer): the pipeline looks again."""
-    entry = OutboxEntry(kind=UPDATED, contact_id=contact_id)
-    session.add(entry)
-    await session.flush()
-    return entry.id
+    result = await session.execute(
+        _ENQUEUE_UPDATE, {"contact_id": contact_id, "created_at": datetime.now(UTC)}
+    )
+    return int(result.scalar_one())
 
 
 async def find_contact(session: AsyncSession, provider: str, provider_id: str) -> Contact | None:
@@ -282,9 +298,18 @@ async def find_contact(session: AsyncSession, provider: str, provider_id: str) -
     return result.scalar_one_or_none()
 
 
-async def set_provider_status(session: AsyncSession, provider: str, provider_id: str, status: str) -> None:
+_SET_PROVIDER_STATUS = (
+    update(_CONTACTS)
+    .where(
+        _CONTACTS.c.provider == bindparam("provider", type_=_CONTACTS.c.provider.type),
+        _CONTACTS.c.provider_id == bindparam("provider_id", type_=_CONTACTS.c.provider_id.type),
+    )
+    .values(provider_status=bindparam("status", type_=_CONTACTS.c.provider_status.type))
+)
+
+
+async def set_provider_status(session: Executor, provider: str, provider_id: str, status: str) -> None:
+    """One statement: it may run on an autocommit connection (:func:`hotline.core.db.single_statements`)."""
     await session.execute(
-        update(Contact)
-        .where(Contact.provider == provider, Contact.provider_id == provider_id)
-        .values(provider_status=status)
+        _SET_PROVIDER_STATUS, {"provider": provider, "provider_id": provider_id, "status": status}
     )

@@ -60,11 +60,11 @@ class Call:
     @classmethod
     async def finish(cls, runtime: Runtime, provider: str, sid: str) -> str:
         """Forget a call that ended; say whether the caller chose anything ("abandoned" if not)."""
-        state = await _get(runtime, sid)
         try:
-            await runtime.call_states.delete(sid)
+            state = await runtime.call_states.take(sid)
         except Exception as exc:
-            log.warning("ivr.state_not_deleted", reason=type(exc).__name__)
+            log.warning("ivr.state_unavailable", reason=type(exc).__name__)
+            state = None
         if state is None:
             return "unknown"
         said = state.choices > 0 or "recording_sid" in state.answers

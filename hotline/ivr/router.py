@@ -18,7 +18,7 @@ from typing import Any
 from fastapi import APIRouter, BackgroundTasks, Request, Response
 from twilio.twiml.voice_response import VoiceResponse
 
-from hotline.core.db import unit_of_work
+from hotline.core.db import single_statements
 from hotline.core.http import RuntimeDep, Stopwatch
 from hotline.core.logging import get_logger
 from hotline.core.runtime import Runtime
@@ -324,14 +324,18 @@ async def status(form: TwilioForm, runtime: RuntimeDep, background: BackgroundTa
     runtime.metrics.webhooks.labels(route="voice.status", outcome=state).inc()
     if not sid:
         return Response(status_code=204)
-    try:
-        async with unit_of_work(runtime.sessions) as session:
-            await set_provider_status(session, PROVIDER, sid, state)
-    except Exception as exc:  # a status is a nicety; never make Twilio retry for it
-        log.warning("voice.status_not_saved", reason=type(exc).__name__)
     if final_status(state):
+        # The status and the end of the dialogue in one transaction.
         ended = await Call.finish(runtime, PROVIDER, sid)
         runtime.metrics.webhooks.labels(route="voice.call_end", outcome=ended).inc()
-        amended = await amend_contact(runtime, provider=PROVIDER, provider_id=sid, answers={DIALOGUE: ENDED})
+        amended = await amend_contact(
+            runtime, provider=PROVIDER, provider_id=sid, answers={DIALOGUE: ENDED}, provider_status=state
+        )
         background.add_task(publish, runtime, amended.outbox_id)
+        return Response(status_code=204)
+    try:
+        async with single_statements(runtime.sessions, runtime.autocommit) as executor:
+            await set_provider_status(executor, PROVIDER, sid, state)
+    except Exception as exc:  # a status is a nicety; never make Twilio retry for it
+        log.warning("voice.status_not_saved", reason=type(exc).__name__)
     return Response(status_code=204)

@@ -51,6 +51,10 @@ class CallStateStore(Protocol):
 
     async def delete(self, call_sid: str) -> None: ...
 
+    async def take(self, call_sid: str) -> CallState | None:
+        """Get and delete in one step (one round trip): the end of a call."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -83,6 +87,11 @@ class InProcessCallStates:
 
     async def delete(self, call_sid: str) -> None:
         self._items.pop(call_sid, None)
+
+    async def take(self, call_sid: str) -> CallState | None:
+        state = await self.get(call_sid)
+        self._items.pop(call_sid, None)
+        return state
 
     async def close(self) -> None:
         self._items.clear()
@@ -117,6 +126,10 @@ class RedisCallStates:
 
     async def delete(self, call_sid: str) -> None:
         await self.client.delete(self.prefix + call_sid)
+
+    async def take(self, call_sid: str) -> CallState | None:
+        raw = await self.client.getdel(self.prefix + call_sid)
+        return None if raw is None else CallState.from_json(raw)
 
     async def close(self) -> None:
         await self.client.aclose()

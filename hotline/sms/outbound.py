@@ -26,16 +26,19 @@ import random
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Table, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hotline.core.crypto import Keyring
-from hotline.core.db import unit_of_work
+from hotline.core.db import Executor, dialect_name, unit_of_work
 from hotline.core.logging import get_logger
 from hotline.core.mail import MailError
 from hotline.core.runtime import Runtime
 from hotline.core.telephony import TelephonyError
+from hotline.models.base import UtcDateTime
 from hotline.models.messaging import OutboundMessage
 from hotline.privacy.sealed import SealedColumn
 from hotline.sms import repository
@@ -138,21 +141,63 @@ def _finish(message: OutboundMessage, status: str, now: datetime) -> None:
         message.next_attempt_at = None
 
 
-async def apply_status(session: AsyncSession, sid: str, status: str, *, error_code: str | None = None) -> str:
-    """A delivery report from Twilio. Returns an outcome for metrics: advanced, ignored, unknown_message."""
-    message = (
-        await session.execute(
-            select(OutboundMessage).where(OutboundMessage.provider_sid == sid).with_for_update()
+_MESSAGES: Table = OutboundMessage.__table__  # type: ignore[assignment]
+
+
+@lru_cache(maxsize=64)
+def _status_update(status: str, with_error: bool) -> Any:
+    """Move a message to ``status`` only from a status behind it: the rank check is in the
+    WHERE clause, so the row lock the UPDATE takes settles concurrent callbacks."""
+    rank = STATUS_RANK.get(status, -1)
+    behind = [name for name, r in STATUS_RANK.items() if r < rank]
+    values: dict[str, Any] = {"status": status, "updated_at": bindparam("now", type_=UtcDateTime())}
+    if status in FINAL:
+        values.update(to_enc=None, body_enc=None, next_attempt_at=None)
+    if with_error:
+        values["last_error"] = bindparam("last_error", type_=_MESSAGES.c.last_error.type)
+    return (
+        update(_MESSAGES)
+        .where(
+            _MESSAGES.c.provider_sid == bindparam("sid", type_=_MESSAGES.c.provider_sid.type),
+            or_(_MESSAGES.c.status.in_(behind), _MESSAGES.c.status.not_in(list(STATUS_RANK))),
         )
-    ).scalar_one_or_none()
-    if message is None:
-        return "unknown_message"
-    if not advances(message.status, status):
-        return "ignored"
-    _finish(message, status, _utcnow())
+        .values(values)
+        .returning(_MESSAGES.c.id)
+    )
+
+
+@lru_cache(maxsize=64)
+def _status_update_postgres(status: str, with_error: bool) -> Any:
+    """The same update and whether the message exists at all, in one statement."""
+    moved = _status_update(status, with_error).cte("moved")
+    known = select(_MESSAGES.c.id).where(_MESSAGES.c.provider_sid == bindparam("sid")).exists()
+    return select(
+        select(func.count()).select_from(moved).scalar_subquery().label("moved"), known.label("known")
+    )
+
+
+async def apply_status(session: Executor, sid: str, status: str, *, error_code: str | None = None) -> str:
+    """A delivery report from Twilio. Returns an outcome for metrics: advanced, ignored, unknown_message.
+
+    One statement on PostgreSQL, so it may run on an autocommit connection
+    (:func:`hotline.core.db.single_statements`); two in the caller's transaction on SQLite.
+    """
+    params: dict[str, Any] = {"sid": sid, "now": _utcnow()}
     if error_code:
-        message.last_error = f"twilio {error_code}"[:64]
-    return "advanced"
+        params["last_error"] = f"twilio {error_code}"[:64]
+    if dialect_name(session) == "postgresql":
+        row = (await session.execute(_status_update_postgres(status, bool(error_code)), params)).one()
+        moved, known = bool(row.moved), bool(row.known)
+    else:
+        moved = (await session.execute(_status_update(status, bool(error_code)), params)).first() is not None
+        known = (
+            moved
+            or (await session.execute(select(_MESSAGES.c.id).where(_MESSAGES.c.provider_sid == sid))).first()
+            is not None
+        )
+    if moved:
+        return "advanced"
+    return "ignored" if known else "unknown_message"
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from fastapi import APIRouter, BackgroundTasks, Response
 from starlette.datastructures import FormData
 from twilio.twiml.messaging_response import MessagingResponse
 
-from hotline.core.db import unit_of_work
+from hotline.core.db import single_statements
 from hotline.core.http import RuntimeDep, Stopwatch
 from hotline.core.logging import get_logger
 from hotline.core.twilio import TwilioForm, field
@@ -100,9 +100,9 @@ async def status(form: TwilioForm, runtime: RuntimeDep) -> Response:
     outcome = "unknown_message"
     if sid:
         try:
-            async with unit_of_work(runtime.sessions) as session:
+            async with single_statements(runtime.sessions, runtime.autocommit) as executor:
                 outcome = await outbound.apply_status(
-                    session, sid, state, error_code=error_code if error_code.isdigit() else None
+                    executor, sid, state, error_code=error_code if error_code.isdigit() else None
                 )
         except Exception as exc:  # a status is bookkeeping: never make Twilio retry for it
             log.warning("sms.status_not_saved", reason=type(exc).__name__)

@@ -84,6 +84,9 @@ class RestartsAfter:
     async def delete(self, call_sid: str) -> None:
         await self.inner.delete(call_sid)
 
+    async def take(self, call_sid: str) -> CallState | None:
+        return await self.inner.take(call_sid)
+
     async def close(self) -> None:
         await self.inner.close()
 
