@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -16,6 +17,7 @@ from hotline.core.telephony import TwilioTelephony
 from hotline.models import Case, OutboundMessage
 from hotline.sms import outbound
 from hotline.sms.outbound import MAX_ATTEMPTS, backoff, deliver_due, enqueue
+from tests.conftest import app_for
 from tests.fixtures.env import AUTH_TOKEN, PUBLIC_BASE_URL
 from tests.fixtures.fake_twilio import ACCOUNT_SID, FakeTwilio
 from tests.fixtures.fake_twilio import AUTH_TOKEN as FAKE_TOKEN
@@ -161,6 +163,32 @@ async def test_a_status_for_an_unknown_message_is_accepted_and_changes_nothing(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     assert (await report_status(client, "SM" + "e" * 32, "delivered")).status_code == 204
+    assert 'outcome="unknown_message",route="sms.status"} 1.0' in (await client.get("/metrics")).text
+
+
+async def test_each_status_is_counted_as_advanced_ignored_or_unknown_and_keeps_twilios_error(
+    twilio_runtime: Runtime, fake_twilio: FakeTwilio, client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    message_id = await queue_one(twilio_runtime)
+    await deliver_due(twilio_runtime)
+    [sent] = fake_twilio.messages
+    undelivered = {"MessageSid": sent["sid"], "MessageStatus": "undelivered", "ErrorCode": "30003"}
+    response = await post_signed(
+        client,
+        "/twilio/sms/status",
+        {**undelivered, "AccountSid": ACCOUNT_SID},
+        auth_token=AUTH_TOKEN,
+        public_base_url=PUBLIC_BASE_URL,
+    )
+    assert response.status_code == 204
+    await report_status(client, sent["sid"], "sent")  # late: behind a final status
+    await report_status(client, sent["sid"], "bogus")  # not a status we know: never a move
+    stored = await row(session, message_id)
+    assert (stored.status, stored.last_error) == ("undelivered", "twilio 30003")
+    assert stored.to_enc is None and stored.body_enc is None and stored.next_attempt_at is None
+    metrics = (await client.get("/metrics")).text
+    assert 'outcome="advanced",route="sms.status"} 1.0' in metrics
+    assert 'outcome="ignored",route="sms.status"} 2.0' in metrics
 
 
 def test_backoff_doubles_and_is_capped() -> None:
@@ -177,3 +205,21 @@ def test_statuses_are_ordered_so_that_final_ones_are_never_left() -> None:
     assert not outbound.advances("failed", "delivered")
     assert outbound.advances("delivered", "read")
     assert not outbound.advances("queued", "something-new")
+
+
+async def test_concurrent_statuses_settle_on_the_furthest_one(committed_runtime: Runtime) -> None:
+    """Callbacks arriving together and out of order: the UPDATE's own row lock orders them."""
+    async with committed_runtime.sessions() as session:
+        message = await enqueue(
+            session, committed_runtime.keyring, to=NUMBER, body="Bonjour", purpose="caller_reply"
+        )
+        message.status, message.provider_sid = "queued", "SM" + "c" * 32
+        await session.commit()
+    statuses = ["sending", "sent", "delivered", "read", "sent", "queued", "delivered", "sending"]
+    transport = httpx.ASGITransport(app=app_for(committed_runtime))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        answers = await asyncio.gather(*(report_status(client, "SM" + "c" * 32, s) for s in statuses))
+    assert {a.status_code for a in answers} == {204}
+    async with committed_runtime.sessions() as session:
+        stored = (await session.execute(select(OutboundMessage))).scalar_one()
+    assert stored.status == "read" and stored.body_enc is None
