@@ -54,3 +54,27 @@ async def test_backlog_counts_only_entries_no_consumer_was_given(redis_queue: Re
     for delivery in taken:
         await redis_queue.ack(delivery)
     assert await redis_queue.backlog() == 1
+
+
+async def test_a_burst_of_publishes_shares_round_trips_and_loses_no_id(redis_queue: RedisStreamQueue) -> None:
+    """200 webhooks publishing at once: every id in the stream exactly once, in far fewer round trips."""
+    sent: list[int] = []
+    real = redis_queue._publish_batch
+
+    async def counted(batch: list[tuple[int, asyncio.Future[None]]]) -> None:
+        sent.append(len(batch))
+        await real(batch)
+
+    redis_queue._publish_batch = counted  # type: ignore[method-assign]
+    await asyncio.gather(*(redis_queue.publish(n) for n in range(200)))
+    taken = await redis_queue.consume("a", 500, 0.1)
+    assert sorted(d.outbox_id for d in taken) == list(range(200))
+    assert sum(sent) == 200 and len(sent) < 20, sent
+
+
+async def test_every_publisher_of_a_failed_round_trip_hears_of_it() -> None:
+    """Redis away: each caller gets the error (it logs it; the sweeper publishes the row later)."""
+    queue = RedisStreamQueue.from_url("redis://127.0.0.1:1/0")
+    results = await asyncio.gather(*(queue.publish(n) for n in range(5)), return_exceptions=True)
+    assert all(isinstance(r, Exception) for r in results), results
+    await queue.close()
