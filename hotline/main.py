@@ -16,6 +16,7 @@ from hotline.console.cases import router as console_cases_router
 from hotline.console.router import router as console_router
 from hotline.console.web import install_handlers as install_console
 from hotline.core.config import Settings, load_settings
+from hotline.core.db import warm_pool
 from hotline.core.http import BodyLimitMiddleware, RequestContextMiddleware, install_error_handlers
 from hotline.core.logging import get_logger
 from hotline.core.runtime import Runtime, build_runtime
@@ -61,6 +62,8 @@ def create_app(
         rt = runtime if runtime is not None else build_runtime(settings)
         rt.on_call = rt.on_call or RosterOnCall(rt)
         app.state.runtime = rt
+        if own:
+            await warm_pool(rt.engine)
         stop = asyncio.Event()
         tasks = [asyncio.create_task(_spool_replayer(rt, stop))]
         if run_worker:

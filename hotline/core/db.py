@@ -6,6 +6,7 @@ belongs to the caller (a request dependency or a worker job): services flush, ca
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -21,6 +22,9 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import NullPool
 
 from hotline.core.config import Settings
+from hotline.core.logging import get_logger
+
+log = get_logger(__name__)
 
 SessionFactory = async_sessionmaker[AsyncSession]
 POOL_SIZE = 32
@@ -52,6 +56,31 @@ def create_engine(settings: Settings, *, pooled: bool = True, **kwargs: Any) -> 
         kwargs.setdefault("max_overflow", POOL_OVERFLOW)
         kwargs.setdefault("pool_timeout", settings.db_connect_timeout_seconds)
     return create_async_engine(url, hide_parameters=True, connect_args=connect_args, **kwargs)
+
+
+WARM_CONNECTIONS = 8
+
+
+async def warm_pool(engine: AsyncEngine, connections: int = WARM_CONNECTIONS) -> None:
+    """Open some of the pool's connections before the first webhook, not during the first burst.
+
+    A new PostgreSQL connection costs a backend start, authentication and the driver's first
+    round trips; opened one by one as the first concurrent webhooks arrive after a deploy,
+    they stalled those webhooks for up to a second (docs/performance.md). A database that is
+    away at start-up is not an error here: webhooks spool until it returns.
+    """
+    if engine.dialect.name != "postgresql":
+        return
+
+    async def one() -> None:
+        async with engine.connect() as connection:
+            await connection.exec_driver_sql("SELECT 1")
+            await asyncio.sleep(0.05)  # hold it, so that the others open connections of their own
+
+    results = await asyncio.gather(*(one() for _ in range(connections)), return_exceptions=True)
+    failed = [r for r in results if isinstance(r, BaseException)]
+    if failed:
+        log.warning("db.warm_pool_failed", reason=type(failed[0]).__name__, failed=len(failed))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
