@@ -6,18 +6,20 @@ Each test uses the real servers; "down" is a closed port (or a killed process), 
 from __future__ import annotations
 
 import dataclasses
+import io
 from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 
-from hotline.core.db import create_engine, create_session_factory
+from hotline.core.db import autocommit_engine, create_engine, create_session_factory
 from hotline.core.queue import RedisStreamQueue
 from hotline.core.runtime import Runtime
 from hotline.intake.gateway import replay_spool
 from hotline.intake.spool import Spool
 from hotline.intake.worker import Worker
+from hotline.main import create_app
 from hotline.models import Case, Contact
 from hotline.privacy.sealed import contact_body
 from tests.conftest import app_for
@@ -80,7 +82,9 @@ async def test_postgres_down_at_webhook_time_the_caller_is_answered_and_the_spoo
         engine=down_engine,
         sessions=create_session_factory(down_engine),
         spool=Spool(spool_dir),
+        autocommit=autocommit_engine(down_engine),  # as in production: one-statement writes
     )
+    assert down.autocommit is not None
     form = sms_form(sender="+237690000001", body=BODY, account_sid=ACCOUNT_SID)
     first = await post(down, form)
     retry = await post(down, form)  # Twilio retries: same reference, not a second report
@@ -142,3 +146,23 @@ async def test_a_torn_last_spool_line_is_skipped_and_the_rest_replayed(
     assert await replay_spool(dataclasses.replace(runtime, spool=spool)) == 1
     async with runtime.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Contact)) == 1
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+async def test_the_service_starts_while_postgresql_is_down(
+    runtime: Runtime, tmp_path: Path, real_logging: io.StringIO
+) -> None:
+    """Opening the pool early at start-up must not turn a database outage into a service outage."""
+    down_settings = runtime.settings.model_copy(
+        update={"database_url": CLOSED_PORT_PG, "spool_dir": tmp_path / "spool", "redis_url": None}
+    )
+    app = create_app(down_settings, with_worker=False)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            form = sms_form(sender="+237690000001", body=BODY, account_sid=ACCOUNT_SID)
+            answer = await post_signed(
+                client, "/twilio/sms/incoming", form, auth_token=AUTH_TOKEN, public_base_url=PUBLIC_BASE_URL
+            )
+    assert answer.status_code == 200 and "Ref " in answer.text, "spooled and answered"
+    assert '"event": "db.warm_pool_failed"' in real_logging.getvalue()
