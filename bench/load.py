@@ -47,6 +47,7 @@ from fastapi import FastAPI, Request, Response
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.harness import exchange as send_and_read  # noqa: E402
 from bench.scaleout import (  # noqa: E402
     ACCOUNT,
     PG_BASE,
@@ -161,17 +162,16 @@ async def exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, r
     """One request on a keep-alive connection; its status. Raises ConnectionError when the
     connection broke (the caller counts an error and reconnects)."""
     try:
-        writer.write(req.raw(port))
-        await writer.drain()
-        head = await reader.readuntil(b"\r\n\r\n")
-        length = 0
-        for line in head.split(b"\r\n"):
-            if line.lower().startswith(b"content-length:"):
-                length = int(line.split(b":", 1)[1])
-        await reader.readexactly(length)
+        return await send_and_read(reader, writer, req.raw(port))
     except asyncio.IncompleteReadError as exc:
         raise ConnectionError("connection closed mid-answer") from exc
-    return int(head.split(b" ", 2)[1])
+
+
+async def reconnect(
+    writer: asyncio.StreamWriter, port: int
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    writer.close()
+    return await asyncio.open_connection("127.0.0.1", port)
 
 
 def answered(result: Result, req: Req, status: int, latency: float) -> None:
@@ -198,8 +198,7 @@ async def connection(
                 status = await exchange(reader, writer, req, port)
             except ConnectionError:
                 result.errors += 1
-                writer.close()
-                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                reader, writer = await reconnect(writer, port)
                 continue
             answered(result, req, status, time.perf_counter() - started)
     finally:
@@ -231,8 +230,7 @@ async def drive_at_rate(name: str, ports: list[int], seconds: float, rate: float
             status = await exchange(reader, writer, req, port)
         except ConnectionError:
             result.errors += 1
-            writer.close()
-            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            reader, writer = await reconnect(writer, port)
         else:
             answered(result, req, status, time.perf_counter() - due)
             result.timeline.append((due - start, time.perf_counter() - due))
@@ -282,6 +280,15 @@ def report(results: list[Result]) -> None:
             f"{r.name:<10} {r.rps:>8.0f} {r.pct(0.5):>8.1f} {r.pct(0.99):>8.1f} {max(r.latencies) * 1000:>8.1f}"
             f" {r.errors:>7} {r.requests:>9}   {dict(sorted(r.by_kind.items()))} statuses {r.statuses}"
         )
+        if r.timeline:  # open loop: where the tail came from
+            worst: dict[int, float] = {}
+            for due, latency in r.timeline:
+                worst[int(due)] = max(worst.get(int(due), 0.0), latency)
+            slowest = sorted(worst.items(), key=lambda item: -item[1])[:3]
+            print(
+                f"{'':<10} slowest seconds of the schedule: "
+                + ", ".join(f"{t} s: {m * 1000:.0f} ms" for t, m in slowest)
+            )
 
 
 def cpu_seconds(pid: int) -> float:

@@ -131,9 +131,10 @@ def _new_contact(insert: Any) -> Any:
     )
 
 
-def _build_postgres_statement() -> Any:
+def _queue_inserted() -> tuple[Any, Any]:
+    """(the contact insert as a CTE, the outbox insert of the row it returns)."""
     inserted = _new_contact(postgresql.insert).cte("inserted")
-    return (
+    queue = (
         postgresql.insert(_OUTBOX)
         .from_select(
             ["kind", "contact_id", "created_at", "attempts"],
@@ -146,6 +147,11 @@ def _build_postgres_statement() -> Any:
         )
         .returning(_OUTBOX.c.id)
     )
+    return inserted, queue
+
+
+def _build_postgres_statement() -> Any:
+    return _queue_inserted()[1]
 
 
 def _build_postgres_statement_with(lookups: Lookups) -> Any:
@@ -155,21 +161,7 @@ def _build_postgres_statement_with(lookups: Lookups) -> Any:
     sibling inserted: the lookups read the database as it was when the statement began, which
     is what a reply about *other* cases of this caller needs.
     """
-    inserted = _new_contact(postgresql.insert).cte("inserted")
-    queued = (
-        postgresql.insert(_OUTBOX)
-        .from_select(
-            ["kind", "contact_id", "created_at", "attempts"],
-            select(
-                literal(RECEIVED),
-                inserted.c.id,
-                bindparam("received_at_outbox", type_=UtcDateTime()),
-                literal(0),
-            ),
-        )
-        .returning(_OUTBOX.c.id)
-        .cte("queued")
-    )
+    queued = _queue_inserted()[1].cte("queued")
     return select(select(queued.c.id).scalar_subquery().label("outbox_id"), *lookups.columns)
 
 
