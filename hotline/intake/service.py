@@ -178,16 +178,23 @@ def _postgres_record_with(lookups: Lookups) -> Any:
 
 
 _SQLITE_CONTACT = _new_contact(sqlite.insert)
-_SQLITE_OUTBOX = (
-    sqlite.insert(_OUTBOX)
-    .values(
-        kind=RECEIVED,
-        contact_id=bindparam("contact_id", type_=_OUTBOX.c.contact_id.type),
-        created_at=bindparam("received_at", type_=UtcDateTime()),
-        attempts=0,
+
+
+def _outbox_row(insert: Any, kind: str, created_at: str) -> Any:
+    """An outbox row for the contact ``contact_id``, created at the parameter ``created_at``."""
+    return (
+        insert(_OUTBOX)
+        .values(
+            kind=kind,
+            contact_id=bindparam("contact_id", type_=_OUTBOX.c.contact_id.type),
+            created_at=bindparam(created_at, type_=UtcDateTime()),
+            attempts=0,
+        )
+        .returning(_OUTBOX.c.id)
     )
-    .returning(_OUTBOX.c.id)
-)
+
+
+_SQLITE_OUTBOX = _outbox_row(sqlite.insert, RECEIVED, "received_at")
 
 
 async def record(
@@ -263,16 +270,7 @@ async def record(
     return Recorded(contact_id=existing.id, reference=existing.reference, outbox_id=None, created=False)
 
 
-_ENQUEUE_UPDATE = (
-    insert(_OUTBOX)
-    .values(
-        kind=UPDATED,
-        contact_id=bindparam("contact_id", type_=_OUTBOX.c.contact_id.type),
-        created_at=bindparam("created_at", type_=UtcDateTime()),
-        attempts=0,
-    )
-    .returning(_OUTBOX.c.id)
-)
+_ENQUEUE_UPDATE = _outbox_row(insert, UPDATED, "created_at")
 
 
 async def enqueue_update(session: AsyncSession, contact_id: uuid.UUID) -> int:
