@@ -104,6 +104,44 @@ async def test_a_signature_for_another_url_is_refused(
     assert response.status_code == 403
 
 
+async def test_twilio_signing_the_url_with_its_port_is_accepted(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """Twilio may sign https://host:443/path: the SDK's full check still runs when the fast one misses."""
+    form = sms_form(sender="+237690000001", body="mon patron garde mon passeport", account_sid=ACCOUNT_SID)
+    response = await post_signed(
+        client, PATH, form, auth_token=AUTH_TOKEN, public_base_url=PUBLIC_BASE_URL + ":443"
+    )
+    assert response.status_code == 200
+    assert await count(session, Contact) == 1
+
+
+async def test_a_sha256_signature_is_accepted_when_the_settings_header_says_so(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    from twilio.request_validator import RequestValidator
+
+    form = sms_form(sender="+237690000001", body="mon patron garde mon passeport", account_sid=ACCOUNT_SID)
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(
+        PUBLIC_BASE_URL + PATH, form, algorithm="HMAC_SHA256"
+    )
+    settings = {"X-Twilio-Webhooks-Signature-Settings": "algorithm=HMAC_SHA256"}
+    response = await client.post(PATH, data=form, headers={"X-Twilio-Signature": signature, **settings})
+    assert response.status_code == 200
+    assert await count(session, Contact) == 1
+
+
+async def test_a_signature_header_of_any_bytes_is_a_403_not_a_crash(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    form = sms_form(sender="+237690000001", body="help", account_sid=ACCOUNT_SID)
+    response = await client.post(
+        PATH, data=form, headers={"X-Twilio-Signature": "\u00e9t\u00e9==".encode("latin-1")}
+    )
+    assert response.status_code == 403
+    assert await count(session, Contact) == 0
+
+
 async def test_a_tampered_body_is_refused(client: httpx.AsyncClient, session: AsyncSession) -> None:
     form = sms_form(sender="+237690000001", body="original", account_sid=ACCOUNT_SID)
     from hotline.simulate import sign
