@@ -113,3 +113,10 @@ def test_systemd_units_run_the_cli() -> None:
     assert "hotline db upgrade" in units["hotline-migrate.service"]
     for name in ("hotline-api@.service", "hotline-worker@.service"):
         assert "User=hotline" in units[name]
+
+
+def test_on_a_shared_host_the_webhooks_come_before_the_pipeline() -> None:
+    """docs/performance.md: under a burst the API keeps the CPU and the workers catch up later."""
+    units = {p.name: p.read_text() for p in (DEPLOY / "systemd").iterdir()}
+    assert "Nice=10" in units["hotline-worker@.service"]
+    assert "Nice=" not in units["hotline-api@.service"]
