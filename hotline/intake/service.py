@@ -1,4 +1,5 @@
-"""Recording what a caller sent: one transaction, contact + outbox, exactly once.
+"""Recording what a caller sent, exactly once: contact + outbox in one atomic statement on
+PostgreSQL, in one transaction on SQLite.
 
 Exactly-once rests on the database, not on a check-then-insert: the contact insert is
 ``ON CONFLICT (provider, provider_id) DO NOTHING``, so five concurrent deliveries of one
