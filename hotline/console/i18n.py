@@ -150,10 +150,7 @@ REFUSAL_WORDS: dict[str, tuple[str, str]] = {
 
 
 def refusal(language: str, reason: str) -> str:
-    words = REFUSAL_WORDS.get(reason)
-    if words is None:
-        return reason.replace("_", " ")
-    return words[1] if language == "en" else words[0]
+    return _say(language, REFUSAL_WORDS.get(reason), reason)
 
 
 def translate(language: str, key: str) -> str:
@@ -164,6 +161,11 @@ def translate(language: str, key: str) -> str:
         or ADMIN_WORDS.get(key)
         or REFERRAL_WORDS.get(key)
     )
+    return _say(language, words, key)
+
+
+def _say(language: str, words: tuple[str, str] | None, key: str) -> str:
+    """The (French, English) pair in the reader's language; the key itself, readable, when unknown."""
     if words is None:
         return key.replace("_", " ")
     return words[1] if language == "en" else words[0]

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Table, bindparam, insert, literal, select, update
@@ -132,10 +133,10 @@ def _new_contact(insert: Any) -> Any:
     )
 
 
-def _queue_inserted() -> tuple[Any, Any]:
-    """(the contact insert as a CTE, the outbox insert of the row it returns)."""
+def _queue_new_contact() -> Any:
+    """The outbox insert of the contact a CTE inserts (nothing when the contact was there)."""
     inserted = _new_contact(postgresql.insert).cte("inserted")
-    queue = (
+    return (
         postgresql.insert(_OUTBOX)
         .from_select(
             ["kind", "contact_id", "created_at", "attempts"],
@@ -148,36 +149,23 @@ def _queue_inserted() -> tuple[Any, Any]:
         )
         .returning(_OUTBOX.c.id)
     )
-    return inserted, queue
 
 
-def _build_postgres_statement() -> Any:
-    return _queue_inserted()[1]
-
-
-def _build_postgres_statement_with(lookups: Lookups) -> Any:
-    """The same two inserts, as CTEs of a SELECT that also answers the lookups.
+@cache
+def _postgres_record_with(lookups: Lookups) -> Any:
+    """The same two inserts, as CTEs of a SELECT that also answers the lookups; built once per
+    :class:`Lookups` instance.
 
     A data-modifying CTE runs whether or not the outer query reads it, and sees no row its
     sibling inserted: the lookups read the database as it was when the statement began, which
     is what a reply about *other* cases of this caller needs.
     """
-    queued = _queue_inserted()[1].cte("queued")
+    queued = _queue_new_contact().cte("queued")
     return select(select(queued.c.id).scalar_subquery().label("outbox_id"), *lookups.columns)
 
 
 # Built once: the webhook hot path then skips statement construction and cache-key work.
-_POSTGRES_RECORD = _build_postgres_statement()
-_POSTGRES_RECORD_WITH: dict[Lookups, Any] = {}
-
-
-def _postgres_record_with(lookups: Lookups) -> Any:
-    statement = _POSTGRES_RECORD_WITH.get(lookups)
-    if statement is None:
-        statement = _POSTGRES_RECORD_WITH[lookups] = _build_postgres_statement_with(lookups)
-    return statement
-
-
+_POSTGRES_RECORD = _queue_new_contact()
 _SQLITE_CONTACT = _new_contact(sqlite.insert)
 
 

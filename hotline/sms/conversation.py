@@ -239,8 +239,9 @@ class Conversation:
     async def _caller_context(
         self, message: Inbound, own_reference: str, *, find_case: bool
     ) -> tuple[bool, str | None]:
-        """(opted out, the reference of the open case a follow-up joins), in one read session:
-        this runs for every report, so it costs one connection checkout, not two."""
+        """(opted out, the reference of the open case a follow-up joins), in one read session.
+        A new report gets both with its insert (``_CALLER_CONTEXT``); this is for a repeated
+        delivery, whose reply must exclude its own reference, and a report the spool took."""
         try:
             async with self.runtime.sessions() as session:
                 opted_out = await repository.is_opted_out(session, message.caller_ref)

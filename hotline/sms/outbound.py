@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, or_, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hotline.core.crypto import Keyring
@@ -132,13 +132,16 @@ async def enqueue(
     return message
 
 
+#: What a message keeps no longer once it is final: its destination, its text, its next try.
+_WIPED_WHEN_FINAL = ("to_enc", "body_enc", "next_attempt_at")
+
+
 def _finish(message: OutboundMessage, status: str, now: datetime) -> None:
     message.status = status
     message.updated_at = now
     if status in FINAL:
-        message.to_enc = None
-        message.body_enc = None
-        message.next_attempt_at = None
+        for column in _WIPED_WHEN_FINAL:
+            setattr(message, column, None)
 
 
 _MESSAGES: Table = OutboundMessage.__table__  # type: ignore[assignment]
@@ -146,21 +149,20 @@ _MESSAGES: Table = OutboundMessage.__table__  # type: ignore[assignment]
 
 @lru_cache(maxsize=64)
 def _status_update(status: str, with_error: bool) -> Any:
-    """Move a message to ``status`` only from a status behind it: the rank check is in the
-    WHERE clause, so the row lock the UPDATE takes settles concurrent callbacks."""
-    rank = STATUS_RANK.get(status, -1)
-    behind = [name for name, r in STATUS_RANK.items() if r < rank]
+    """:func:`advances` and :func:`_finish` as one UPDATE: the statuses ``status`` advances from
+    are in the WHERE clause, so the row lock the UPDATE takes settles concurrent callbacks."""
+    behind = [name for name in STATUS_RANK if advances(name, status)]
+    moves: ColumnElement[bool] = _MESSAGES.c.status.in_(behind)
+    if status in STATUS_RANK:  # as in advances(): a stored status we do not know is behind any we do
+        moves = or_(moves, _MESSAGES.c.status.not_in(list(STATUS_RANK)))
     values: dict[str, Any] = {"status": status, "updated_at": bindparam("now", type_=UtcDateTime())}
     if status in FINAL:
-        values.update(to_enc=None, body_enc=None, next_attempt_at=None)
+        values.update(dict.fromkeys(_WIPED_WHEN_FINAL))
     if with_error:
         values["last_error"] = bindparam("last_error", type_=_MESSAGES.c.last_error.type)
     return (
         update(_MESSAGES)
-        .where(
-            _MESSAGES.c.provider_sid == bindparam("sid", type_=_MESSAGES.c.provider_sid.type),
-            or_(_MESSAGES.c.status.in_(behind), _MESSAGES.c.status.not_in(list(STATUS_RANK))),
-        )
+        .where(_MESSAGES.c.provider_sid == bindparam("sid", type_=_MESSAGES.c.provider_sid.type), moves)
         .values(values)
         .returning(_MESSAGES.c.id)
     )
