@@ -38,7 +38,9 @@ def to_e164(address: str, default_region: str = "CM") -> str | None:
 
 
 def caller_ref_for(address: str, pepper: str, default_region: str = "CM") -> str:
-    e164 = to_e164(address, default_region)
-    if e164 is None:
-        return caller_ref(pepper, UNKNOWN_CALLER)
-    return caller_ref(pepper, e164)
+    return caller_ref_of(to_e164(address, default_region), pepper)
+
+
+def caller_ref_of(e164: str | None, pepper: str) -> str:
+    """The caller_ref of a number already in E.164 (None: withheld, the shared ``unknown``)."""
+    return caller_ref(pepper, e164 if e164 is not None else UNKNOWN_CALLER)

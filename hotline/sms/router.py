@@ -21,7 +21,7 @@ from hotline.core.http import RuntimeDep, Stopwatch
 from hotline.core.logging import get_logger
 from hotline.core.twilio import TwilioForm, field
 from hotline.intake.gateway import publish
-from hotline.intake.identity import caller_ref_for, strip_channel_prefix, to_e164
+from hotline.intake.identity import caller_ref_of, strip_channel_prefix, to_e164
 from hotline.routing.sms import agent_reply
 from hotline.sms import outbound
 from hotline.sms.conversation import Conversation, Inbound
@@ -70,12 +70,13 @@ async def incoming(form: TwilioForm, runtime: RuntimeDep, background: Background
         runtime.metrics.webhooks.labels(route="sms.incoming", outcome="agent_ack").inc()
         return Response(ack, media_type=TWIML)
     _, prefix = strip_channel_prefix(sender)
+    e164 = to_e164(sender, runtime.settings.default_region)  # parsed once, for both below
     channel = "whatsapp" if prefix == "whatsapp" else "sms"
     message = Inbound(
         sid=sid,
         channel=channel,
-        caller_ref=caller_ref_for(sender, runtime.pepper, runtime.settings.default_region),
-        known_caller=to_e164(sender, runtime.settings.default_region) is not None,
+        caller_ref=caller_ref_of(e164, runtime.pepper),
+        known_caller=e164 is not None,
         body=field(form, "Body", limit=MAX_BODY_CHARS),
         media=media_of(form),
         reply_to=sender,
