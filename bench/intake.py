@@ -9,7 +9,10 @@ Runs two servers one after the other on this machine, each a single uvicorn proc
 The client replays pre-signed requests (each with its own MessageSid) over keep-alive
 connections at a fixed concurrency, so its own CPU cost stays small and equal for both.
 
-    .venv/bin/python bench/intake.py [--seconds 20] [--concurrency 32] [--check]
+    .venv/bin/python bench/intake.py [--seconds 20] [--concurrency 32] [--check] [--floor]
+
+``--floor`` measures a third server in the same run: bench/floor_app.py, a new report's
+essential work without FastAPI or SQLAlchemy's execution layer (a ceiling, not a product path).
 
 Targets (issue 2): intake reaches at least half the baseline's requests/s, p99 under 100 ms.
 """
@@ -141,6 +144,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument(
+        "--floor", action="store_true", help="also measure bench/floor_app.py (the framework-free ceiling)"
+    )
     args = parser.parse_args()
 
     database_url = asyncio.run(recreate_db(BENCH_DB))
@@ -170,23 +176,42 @@ def main() -> int:
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {
-        "HOTLINE_DATABASE_URL": database_url,
-        "HOTLINE_REDIS_URL": REDIS_URL,
-        "HOTLINE_QUEUE_STREAM": f"hotline:bench:{secrets.token_hex(4)}",
-        "HOTLINE_PUBLIC_BASE_URL": base,
-        "HOTLINE_TWILIO_AUTH_TOKEN": TOKEN,
-        "HOTLINE_LOG_JSON": "true",
-        "HOTLINE_SPOOL_DIR": str(ROOT / "var" / "bench-spool"),
-    }
-    server = start_server([sys.executable, "-m", "hotline.cli", "serve", "--port", str(port)], env, port)
+
+    def intake_env(base: str) -> dict[str, str]:
+        return {
+            "HOTLINE_DATABASE_URL": database_url,
+            "HOTLINE_REDIS_URL": REDIS_URL,
+            "HOTLINE_QUEUE_STREAM": f"hotline:bench:{secrets.token_hex(4)}",
+            "HOTLINE_PUBLIC_BASE_URL": base,
+            "HOTLINE_TWILIO_AUTH_TOKEN": TOKEN,
+            "HOTLINE_LOG_JSON": "true",
+            "HOTLINE_SPOOL_DIR": str(ROOT / "var" / "bench-spool"),
+        }
+
+    server = start_server(
+        [sys.executable, "-m", "hotline.cli", "serve", "--port", str(port)], intake_env(base), port
+    )
     try:
         results.append(measured(server, "intake", port, base, args))
     finally:
         stop(server)
 
+    if args.floor:
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        argv = [sys.executable, "-m", "uvicorn", "bench.floor_app:app", "--port", str(port)]
+        floor = start_server([*argv, "--log-level", "warning"], intake_env(base), port)
+        try:
+            results.append(measured(floor, "floor", port, base, args))
+        finally:
+            stop(floor)
+
     report(results)
-    baseline, intake = results
+    baseline, intake = results[:2]
+    if args.floor:
+        print(
+            f"floor/no-op throughput ratio: {results[2].rps / baseline.rps:.2f} (the ceiling without the framework)"
+        )
     ratio = intake.rps / baseline.rps
     p99 = intake.pct(0.99)
     print(

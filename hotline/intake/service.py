@@ -186,6 +186,22 @@ def _outbox_row(insert: Any, kind: str, created_at: str) -> Any:
 _SQLITE_OUTBOX = _outbox_row(sqlite.insert, RECEIVED, "received_at")
 
 
+def contact_params(incoming: IncomingContact, keyring: Keyring, contact_id: uuid.UUID) -> dict[str, Any]:
+    """The bind parameters of a new contact's row, what the caller said sealed to that row."""
+    return {
+        "id": contact_id,
+        "provider": incoming.provider,
+        "provider_id": incoming.provider_id,
+        "channel": incoming.channel,
+        "caller_ref": incoming.caller_ref,
+        "reference": incoming.reference,
+        "body_enc": keyring.seal_optional(incoming.body, CONTACT_BODY.at(contact_id)),
+        "answers_enc": keyring.seal_json(incoming.answers, CONTACT_ANSWERS.at(contact_id)),
+        "received_at": incoming.received_at,
+        "training": incoming.training,
+    }
+
+
 async def record(
     session: Executor,
     incoming: IncomingContact,
@@ -205,18 +221,7 @@ async def record(
     delivery's reply must be worked out as the first one's was.
     """
     contact_id = uuid.uuid4()
-    params: dict[str, Any] = {
-        "id": contact_id,
-        "provider": incoming.provider,
-        "provider_id": incoming.provider_id,
-        "channel": incoming.channel,
-        "caller_ref": incoming.caller_ref,
-        "reference": incoming.reference,
-        "body_enc": keyring.seal_optional(incoming.body, CONTACT_BODY.at(contact_id)),
-        "answers_enc": keyring.seal_json(incoming.answers, CONTACT_ANSWERS.at(contact_id)),
-        "received_at": incoming.received_at,
-        "training": incoming.training,
-    }
+    params = contact_params(incoming, keyring, contact_id)
     found: Mapping[str, Any] = {}
     try:
         if dialect_name(session) == "postgresql":

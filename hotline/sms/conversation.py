@@ -40,7 +40,21 @@ log = get_logger(__name__)
 
 #: Asked with every new report's insert: has the caller sent STOP, and which open case of
 #: theirs does this text follow up (the reply names it).
-_CALLER_CONTEXT = Lookups((repository.opted_out_lookup("opted_out"), open_case_reference_lookup("follow_up")))
+CALLER_CONTEXT = Lookups((repository.opted_out_lookup("opted_out"), open_case_reference_lookup("follow_up")))
+
+
+def caller_context_params(incoming: IncomingContact) -> dict[str, Any]:
+    """The bind parameters of :data:`CALLER_CONTEXT` for this report (its own case excluded)."""
+    return {
+        "opted_out_caller_ref": incoming.caller_ref,
+        **open_case_lookup_params(
+            incoming.caller_ref,
+            now=incoming.received_at,
+            training=incoming.training,
+            exclude_reference=incoming.reference,
+        ),
+    }
+
 
 PROVIDER = "twilio"
 DEFAULT_LANGUAGE: Language = "fr"
@@ -106,16 +120,8 @@ class Conversation:
         recorded = await accept(
             self.runtime,
             incoming,
-            lookups=_CALLER_CONTEXT,
-            lookup_params={
-                "opted_out_caller_ref": message.caller_ref,
-                **open_case_lookup_params(
-                    message.caller_ref,
-                    now=incoming.received_at,
-                    training=message.training,
-                    exclude_reference=incoming.reference,
-                ),
-            },
+            lookups=CALLER_CONTEXT,
+            lookup_params=caller_context_params(incoming),
         )
         outbox = (recorded.outbox_id,) if recorded.outbox_id is not None else ()
         outcome = "spooled" if recorded.spooled else ("stored" if recorded.created else "duplicate")
@@ -240,7 +246,7 @@ class Conversation:
         self, message: Inbound, own_reference: str, *, find_case: bool
     ) -> tuple[bool, str | None]:
         """(opted out, the reference of the open case a follow-up joins), in one read session.
-        A new report gets both with its insert (``_CALLER_CONTEXT``); this is for a repeated
+        A new report gets both with its insert (``CALLER_CONTEXT``); this is for a repeated
         delivery, whose reply must exclude its own reference, and a report the spool took."""
         try:
             async with self.runtime.sessions() as session:
