@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, bindparam, func, or_, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hotline.core.crypto import Keyring
@@ -151,10 +151,12 @@ _MESSAGES: Table = OutboundMessage.__table__  # type: ignore[assignment]
 def _status_update(status: str, with_error: bool) -> Any:
     """:func:`advances` and :func:`_finish` as one UPDATE: the statuses ``status`` advances from
     are in the WHERE clause, so the row lock the UPDATE takes settles concurrent callbacks."""
-    behind = [name for name in STATUS_RANK if advances(name, status)]
+    # Fixed lists, so each name is its own bind parameter: a plain list would be an "expanding"
+    # parameter, rendered into the SQL again at every execution of this cached statement.
+    behind = [literal(name) for name in STATUS_RANK if advances(name, status)]
     moves: ColumnElement[bool] = _MESSAGES.c.status.in_(behind)
     if status in STATUS_RANK:  # as in advances(): a stored status we do not know is behind any we do
-        moves = or_(moves, _MESSAGES.c.status.not_in(list(STATUS_RANK)))
+        moves = or_(moves, _MESSAGES.c.status.not_in([literal(name) for name in STATUS_RANK]))
     values: dict[str, Any] = {"status": status, "updated_at": bindparam("now", type_=UtcDateTime())}
     if status in FINAL:
         values.update(dict.fromkeys(_WIPED_WHEN_FINAL))
