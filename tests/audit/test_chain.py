@@ -185,7 +185,11 @@ async def test_a_configuration_change_is_audited_once_without_secrets(runtime: R
         longer = runtime.settings.model_copy(update={"retention_body_days": 730})
         assert await record_configuration(session, longer) is True
         events = (
-            (await session.execute(select(AuditEntry).where(AuditEntry.action == "config.changed")))
+            (
+                await session.execute(
+                    select(AuditEntry).where(AuditEntry.action == "config.changed").order_by(AuditEntry.seq)
+                )
+            )
             .scalars()
             .all()
         )

@@ -109,7 +109,9 @@ async def test_a_rotation_stopped_and_one_crashed_half_way_both_resume_to_comple
     async with runtime.sessions() as session:
         report = await verify(session)
         events = (
-            await session.execute(select(AuditEntry).where(AuditEntry.action == "keys.rotated"))
+            await session.execute(
+                select(AuditEntry).where(AuditEntry.action == "keys.rotated").order_by(AuditEntry.seq)
+            )
         ).scalars()
         completes = [e.details["complete"] for e in events]
     assert report.ok

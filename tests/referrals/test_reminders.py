@@ -75,7 +75,11 @@ async def test_reminders_follow_the_configured_delay_and_stop_at_the_maximum(
         referral.shared and referral.shared["fields"]["reference"] in b for b in to_agent
     )
     audited = (
-        await session.execute(select(AuditEntry.details).where(AuditEntry.action == "referral.reminded"))
+        await session.execute(
+            select(AuditEntry.details)
+            .where(AuditEntry.action == "referral.reminded")
+            .order_by(AuditEntry.seq)
+        )
     ).scalars()
     assert [d["reminder"] for d in audited] == list(range(1, maximum + 1))
 
