@@ -225,6 +225,11 @@ def main() -> int:
     )
     ok = ratio >= 0.5 and p99 < 100 and intake.errors == 0
     print("targets met" if ok else "targets MISSED")
+    failing = [r.name for r in results if r.errors or not r.requests]
+    if failing:
+        # Figures of a server that failed requests mean nothing: a broken run, targets or not.
+        print(f"FAILED requests on: {', '.join(failing)}")
+        return 2
     return 0 if ok or not args.check else 1
 
 

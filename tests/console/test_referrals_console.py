@@ -540,7 +540,11 @@ async def test_an_admin_keeps_the_partner_directory_and_every_change_is_audited(
     await session.refresh(partner)
     assert partner.kind == "shelter" and partner.regions == ["Littoral", "Sud-Ouest"]
     saved_events = list(
-        (await session.execute(select(AuditEntry).where(AuditEntry.action == "partner.saved"))).scalars()
+        (
+            await session.execute(
+                select(AuditEntry).where(AuditEntry.action == "partner.saved").order_by(AuditEntry.seq)
+            )
+        ).scalars()
     )
     assert [e.details["change"] for e in saved_events] == [
         "created",
@@ -580,7 +584,11 @@ async def test_only_admins_reach_the_partner_directory(
         assert (await nobody.client.get("/console/admin/partners")).headers["location"] == "/console/login"
     assert (await session.get(Partner, partner.id, populate_existing=True)).active  # type: ignore[union-attr]
     assert not list(
-        (await session.execute(select(AuditEntry).where(AuditEntry.action == "partner.saved"))).scalars()
+        (
+            await session.execute(
+                select(AuditEntry).where(AuditEntry.action == "partner.saved").order_by(AuditEntry.seq)
+            )
+        ).scalars()
     )
 
 
