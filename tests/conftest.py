@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 from fastapi import FastAPI
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
@@ -42,6 +44,15 @@ from tests.fixtures.env import (
     PG_URL,
     PUBLIC_BASE_URL,
     REDIS_URL,
+)
+
+# Property tests: no time limit per example (a 2-core machine running two test processes
+# stalls now and then), and in CI (.ci/run sets CI=1) the same examples on every run, so a
+# red run is reproducible and never a draw of the dice. Locally each run explores anew.
+hypothesis_settings.register_profile("dev", deadline=None)
+hypothesis_settings.register_profile("ci", deadline=None, derandomize=True, print_blob=True)
+hypothesis_settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev")
 )
 
 

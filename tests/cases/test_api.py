@@ -9,11 +9,11 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hotline.cases.reference import new_reference
 from hotline.core.db import unit_of_work
 from hotline.core.runtime import Runtime
 from hotline.models import AuditEntry, Case, Role
 from tests.fixtures.accounts import bearer, make_agent, token_for
+from tests.fixtures.references import unique_reference
 
 CASE_FIELDS = {
     "id",
@@ -41,7 +41,7 @@ async def make_case(
 ) -> Case:
     async with unit_of_work(runtime.sessions) as session:
         case = Case(
-            reference=new_reference(),
+            reference=unique_reference(),
             channel="sms",
             caller_ref="c" * 64,
             region=region,

@@ -107,6 +107,6 @@ async def aggregates(runtime: Runtime) -> list[tuple[object, ...]]:
         rows = await session.execute(
             select(Case.channel, Case.category, Case.severity, Case.region, Case.minor, func.count())
             .group_by(Case.channel, Case.category, Case.severity, Case.region, Case.minor)
-            .order_by(Case.channel, Case.category, Case.severity, Case.region)
+            .order_by(Case.channel, Case.category, Case.severity, Case.region, Case.minor)
         )
         return [tuple(row) for row in rows]

@@ -6,13 +6,13 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from hotline.cases.reference import new_reference
 from hotline.core.db import unit_of_work
 from hotline.core.runtime import Runtime
 from hotline.models import Agent, Case, Contact, Referral, Role
 from hotline.privacy.sealed import set_agent_phone, set_contact_answers, set_contact_body
 from hotline.referrals import lifecycle
 from tests.fixtures.accounts import make_agent
+from tests.fixtures.references import unique_reference
 from tests.fixtures.referrals import Directory, directory
 
 __all__ = ["Directory", "directory"]
@@ -42,7 +42,7 @@ async def make_case(
     async with unit_of_work(runtime.sessions) as session:
         case = Case(
             id=uuid.uuid4(),
-            reference=new_reference(),
+            reference=unique_reference(),
             status=status,
             channel=channel,
             caller_ref="c" * 64,
@@ -75,7 +75,7 @@ async def add_contact(
             provider_id=f"CA{uuid.uuid4().hex}",
             channel=case.channel,
             caller_ref=case.caller_ref,
-            reference=new_reference(),
+            reference=unique_reference(),
             case_id=case.id,
             received_at=received,
         )

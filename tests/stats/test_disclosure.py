@@ -81,8 +81,9 @@ def test_no_suppressed_count_can_be_recovered_from_the_margins(cells: list[list[
         if value == 0:
             continue
         low, high = feasible_interval(values, result.suppressed, entry)
-        assert low <= value <= high
-        assert high - low >= 1, (cells, entry, low, high)
+        # The solver's bounds are floats: a margin of 1e-6 for its rounding, none for a real leak.
+        assert low - 1e-6 <= value <= high + 1e-6
+        assert high - low >= 1 - 1e-6, (cells, entry, low, high)
 
 
 def test_a_lone_small_cell_takes_three_others_with_it() -> None:
