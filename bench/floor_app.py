@@ -4,7 +4,7 @@ Not a product path. It answers the question issue 2's target raises: how close t
 endpoint can *any* route come that does what the intake route must do for a new report?
 Everything a report needs is here, with the project's own functions where they exist:
 
-* the body read with the 64 KiB limit, the form parsed, the Twilio signature checked;
+* the body read behind the service's own 64 KiB limit, the form parsed, the Twilio signature checked;
 * the number parsed and turned into a caller_ref; the caller's dialogue read from Redis;
 * what they wrote sealed, the contact + outbox row + reply lookups in **one** PostgreSQL
   statement (the very statement ``hotline.intake.service`` runs, compiled once) on an
@@ -33,6 +33,7 @@ from starlette.datastructures import FormData
 
 from hotline.cases.reference import new_reference
 from hotline.core.config import load_settings
+from hotline.core.http import BodyLimitMiddleware
 from hotline.core.logging import configure_logging, get_logger
 from hotline.core.runtime import Runtime, build_runtime
 from hotline.core.twilio import _signed, field
@@ -40,7 +41,7 @@ from hotline.intake.identity import caller_ref_of, to_e164
 from hotline.intake.service import IncomingContact, _postgres_record_with, contact_params
 from hotline.sms.conversation import CALLER_CONTEXT, PROVIDER, caller_context_params
 from hotline.sms.language import guess, preload
-from hotline.sms.router import twiml
+from hotline.sms.router import MAX_BODY_CHARS, twiml
 from hotline.sms.templates import default_templates
 
 log = get_logger("bench.floor")
@@ -89,17 +90,8 @@ class Floor:
         assert self.runtime is not None
         assert self.pool is not None
         runtime = self.runtime
-        chunks, size, more = [], 0, True
-        while more:
-            message = await receive()
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > runtime.settings.max_body_bytes:
-                await answer(send, 413, b"text/plain", b"request body too large")
-                return
-            chunks.append(chunk)
-            more = message.get("more_body", False)
-        form = FormData(parse_qsl(b"".join(chunks).decode("utf-8", "replace"), keep_blank_values=True))
+        body = (await receive()).get("body", b"")  # whole, and within the limit: BodyLimitMiddleware
+        form = FormData(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
         signature = next((v for k, v in scope["headers"] if k == b"x-twilio-signature"), b"")
         url = runtime.settings.public_base_url + PATH
         if not _signed(runtime.validator, url, form, signature.decode("latin-1"), None):
@@ -112,7 +104,7 @@ class Floor:
             provider_id=field(form, "MessageSid", limit=64),
             channel="sms",
             caller_ref=caller_ref_of(e164, runtime.pepper),
-            body=field(form, "Body", limit=10_000) or None,
+            body=field(form, "Body", limit=MAX_BODY_CHARS) or None,
         )
         await runtime.dialogues.get(f"sms:{incoming.caller_ref}")  # the route reads it for every text
         row = await self.record(incoming)
@@ -150,4 +142,6 @@ async def answer(send: Any, status: int, content_type: bytes, body: bytes) -> No
     await send({"type": "http.response.body", "body": body})
 
 
-app = Floor()
+#: The service's own body limit in front (413 over ``HOTLINE_MAX_BODY_BYTES``): it reads the
+#: whole body and hands it on in one message.
+app = BodyLimitMiddleware(Floor(), limit=load_settings().max_body_bytes)
