@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 
 from hotline.agents.service import REGIONS, create_agent, find_by_username
+from hotline.core.clock import system_clock
 from hotline.core.db import unit_of_work
 from hotline.core.runtime import Runtime
 from hotline.intake.gateway import accept, publish
@@ -119,7 +119,7 @@ async def seed(runtime: Runtime) -> list[DemoLogin]:
                 imported_by="demo",
             )
         if (await session.execute(select(Partner.id).limit(1))).first() is None:
-            await import_directory(session, demo_directory(), now=datetime.now(UTC))
+            await import_directory(session, demo_directory(), now=system_clock())
     if created:
         for index, (channel, sender, body) in enumerate(DEMO_REPORTS):
             recorded = await accept(

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hotline.core.clock import system_clock
 from hotline.core.logging import scrub
 from hotline.models import AuditEntry
 
@@ -93,7 +94,7 @@ async def append(
     seq = 1 if previous is None else previous.seq + 1
     prev_hash = GENESIS_HASH if previous is None else previous.hash
     # Microsecond precision is what both PostgreSQL and SQLite keep.
-    at = (at or datetime.now(UTC)).astimezone(UTC)
+    at = (at or system_clock()).astimezone(UTC)
     clean = _clean(details or {})
     digest = entry_hash(
         seq=seq, at=at, actor=actor, action=action, subject=subject, details=clean, prev_hash=prev_hash

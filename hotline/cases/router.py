@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query
@@ -20,7 +20,7 @@ from hotline.auth.dependencies import SessionDep, require_role
 from hotline.cases import actions, repository
 from hotline.cases.callback import start_callback
 from hotline.cases.schemas import CaseList, CaseOut
-from hotline.core.http import RuntimeDep
+from hotline.core.http import NowDep, RuntimeDep
 from hotline.models import Agent, Case, CaseNote, Role
 from hotline.routing.acknowledge import AckOutcome, Via, acknowledge
 
@@ -73,12 +73,10 @@ async def get_case(case_id: uuid.UUID, agent: CaseWorker, session: SessionDep) -
 
 @router.post("/{case_id}/acknowledge", response_model=CaseOut)
 async def acknowledge_case(
-    case_id: uuid.UUID, agent: CaseWorker, session: SessionDep, runtime: RuntimeDep
+    now: NowDep, case_id: uuid.UUID, agent: CaseWorker, session: SessionDep, runtime: RuntimeDep
 ) -> CaseOut | JSONResponse:
     """Stop the case's escalation: only someone it is waiting for may (refusals are audited too)."""
-    result = await acknowledge(
-        session, case_id, agent, via=Via.console, now=datetime.now(UTC), metrics=runtime.metrics
-    )
+    result = await acknowledge(session, case_id, agent, via=Via.console, now=now, metrics=runtime.metrics)
     visible = await repository.get_case(session, agent, case_id)
     if result.outcome is AckOutcome.missing or (result.outcome is AckOutcome.refused and visible is None):
         # Answered, not raised, so that the refusal's audit event is committed with the request.
@@ -156,7 +154,7 @@ async def _answer(session: SessionDep, agent: Agent, case_id: uuid.UUID, work: A
 
 @router.post("/{case_id}/take")
 async def take_case(
-    case_id: uuid.UUID, agent: CaseWorker, session: SessionDep, runtime: RuntimeDep
+    now: NowDep, case_id: uuid.UUID, agent: CaseWorker, session: SessionDep, runtime: RuntimeDep
 ) -> CaseOut:
     """Make the case yours (acknowledging it when it is still new)."""
     case = await _mine(session, agent, case_id)
@@ -164,22 +162,20 @@ async def take_case(
         session,
         agent,
         case_id,
-        actions.take(session, case, agent, now=datetime.now(UTC), metrics=runtime.metrics),
+        actions.take(session, case, agent, now=now, metrics=runtime.metrics),
     )
 
 
 @router.post("/{case_id}/reassign")
 async def reassign_case(
-    case_id: uuid.UUID, body: ReassignIn, agent: SupervisorOnly, session: SessionDep
+    now: NowDep, case_id: uuid.UUID, body: ReassignIn, agent: SupervisorOnly, session: SessionDep
 ) -> CaseOut:
     """Supervisors: give the case to someone else (they may then acknowledge it)."""
     case = await _mine(session, agent, case_id)
     to = await session.get(Agent, body.agent_id)
     if to is None:
         raise HTTPException(status_code=422, detail="not_a_case_worker")
-    return await _answer(
-        session, agent, case_id, actions.reassign(session, case, agent, to, now=datetime.now(UTC))
-    )
+    return await _answer(session, agent, case_id, actions.reassign(session, case, agent, to, now=now))
 
 
 @router.get("/{case_id}/notes")
@@ -209,11 +205,11 @@ async def list_notes(
 
 @router.post("/{case_id}/notes", status_code=201)
 async def add_note(
-    case_id: uuid.UUID, body: NoteIn, agent: CaseWorker, session: SessionDep, runtime: RuntimeDep
+    now: NowDep, case_id: uuid.UUID, body: NoteIn, agent: CaseWorker, session: SessionDep, runtime: RuntimeDep
 ) -> NoteOut:
     case = await _mine(session, agent, case_id)
     try:
-        note = await actions.add_note(session, runtime.keyring, case, agent, body.text, now=datetime.now(UTC))
+        note = await actions.add_note(session, runtime.keyring, case, agent, body.text, now=now)
     except actions.ActionRefused as refused:
         raise HTTPException(status_code=refused.status, detail=refused.reason) from None
     return NoteOut(
@@ -223,7 +219,7 @@ async def add_note(
 
 @router.post("/{case_id}/status")
 async def change_status(
-    case_id: uuid.UUID, body: StatusIn, agent: CaseWorker, session: SessionDep
+    now: NowDep, case_id: uuid.UUID, body: StatusIn, agent: CaseWorker, session: SessionDep
 ) -> CaseOut:
     """acknowledged → in_progress → referred → closed (with an outcome); 409 for any other move."""
     case = await _mine(session, agent, case_id)
@@ -231,13 +227,18 @@ async def change_status(
         session,
         agent,
         case_id,
-        actions.change_status(session, case, agent, body.status, outcome=body.outcome, now=datetime.now(UTC)),
+        actions.change_status(session, case, agent, body.status, outcome=body.outcome, now=now),
     )
 
 
 @router.post("/{case_id}/override")
 async def override_triage(
-    case_id: uuid.UUID, body: OverrideIn, agent: CaseWorker, session: SessionDep, runtime: RuntimeDep
+    now: NowDep,
+    case_id: uuid.UUID,
+    body: OverrideIn,
+    agent: CaseWorker,
+    session: SessionDep,
+    runtime: RuntimeDep,
 ) -> CaseOut:
     """Change category or severity with a reason; lowering the severity needs a supervisor (403)."""
     case = await _mine(session, agent, case_id)
@@ -253,29 +254,29 @@ async def override_triage(
             category=body.category,
             severity=body.severity,
             reason=body.reason,
-            now=datetime.now(UTC),
+            now=now,
         ),
     )
 
 
 @router.post("/{case_id}/merge")
-async def merge_case(case_id: uuid.UUID, body: MergeIn, agent: CaseWorker, session: SessionDep) -> CaseOut:
+async def merge_case(
+    now: NowDep, case_id: uuid.UUID, body: MergeIn, agent: CaseWorker, session: SessionDep
+) -> CaseOut:
     """Merge this duplicate into ``into`` (both must be yours to see); answers the merged case."""
     case = await _mine(session, agent, case_id)
     into = await _mine(session, agent, body.into)
-    return await _answer(
-        session, agent, body.into, actions.merge(session, case, into, agent, now=datetime.now(UTC))
-    )
+    return await _answer(session, agent, body.into, actions.merge(session, case, into, agent, now=now))
 
 
 @router.post("/{case_id}/callback", responses={409: {"description": "no consent, no agent phone, or closed"}})
 async def callback_case(
-    case_id: uuid.UUID, agent: CaseWorker, session: SessionDep, runtime: RuntimeDep
+    now: NowDep, case_id: uuid.UUID, agent: CaseWorker, session: SessionDep, runtime: RuntimeDep
 ) -> CallbackOut:
     """The masked callback: your phone rings, then the caller's; their number is never shown."""
     case = await _mine(session, agent, case_id)
     try:
-        sid = await start_callback(session, runtime, case, agent, now=datetime.now(UTC))
+        sid = await start_callback(session, runtime, case, agent, now=now)
     except actions.ActionRefused as refused:
         raise HTTPException(status_code=refused.status, detail=refused.reason) from None
     return CallbackOut(call_sid=sid)

@@ -17,7 +17,6 @@ changed; a contact is named by its id, never by a number or an address.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -30,6 +29,7 @@ from hotline.audit import service as audit
 from hotline.auth.dependencies import SessionDep
 from hotline.console.admin import Admin
 from hotline.console.web import SECURITY_HEADERS, Console, render
+from hotline.core.http import NowDep, clock_of
 from hotline.core.logging import get_logger
 from hotline.models import Partner, PartnerContact
 from hotline.referrals import service
@@ -55,10 +55,6 @@ MESSAGES = (
     "partner_contact_vetted_done",
 )
 Listed = Annotated[list[str] | None, Form()]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _problem(exc: ValidationError) -> str:
@@ -197,6 +193,7 @@ def _partner_in(
 
 @router.post("")
 async def create_partner(
+    now: NowDep,
     request: Request,
     me: Admin,
     session: SessionDep,
@@ -221,7 +218,7 @@ async def create_partner(
         return await _list_page(request, me, session, status_code=422, error=_problem(exc), form=again)
     if await session.scalar(select(Partner.id).where(Partner.slug == item.slug)) is not None:
         return await _list_page(request, me, session, status_code=409, error="slug_taken", form=again)
-    await import_directory(session, DirectoryFile(partners=[item]), now=_now())
+    await import_directory(session, DirectoryFile(partners=[item]), now=now)
     partner_id = await session.scalar(select(Partner.id).where(Partner.slug == item.slug))
     await _saved(session, me, item.slug, "created", kind=item.kind)
     log.info("console.partner_created")
@@ -238,6 +235,7 @@ async def partner_page(request: Request, partner_id: uuid.UUID, me: Admin, sessi
 
 @router.post("/{partner_id}")
 async def save_partner(
+    now: NowDep,
     request: Request,
     partner_id: uuid.UUID,
     me: Admin,
@@ -260,7 +258,7 @@ async def save_partner(
         return await _edit_page(
             request, me, session, partner, status_code=422, error=_problem(exc), form=again
         )
-    await import_directory(session, DirectoryFile(partners=[item]), now=_now())
+    await import_directory(session, DirectoryFile(partners=[item]), now=now)
     await _saved(session, me, partner.slug, "edited", kind=item.kind)
     return _back(f"/console/admin/partners/{partner.id}", "partner_saved")
 
@@ -272,7 +270,7 @@ async def _set_active(
     if partner is None:
         return _not_found(request, me)
     partner.active = active
-    partner.updated_at = _now()
+    partner.updated_at = clock_of(request)
     await session.flush()
     await _saved(session, me, partner.slug, "reactivated" if active else "deactivated")
     return _back("/console/admin/partners", "partner_reactivated" if active else "partner_deactivated")
@@ -291,6 +289,7 @@ async def reactivate(request: Request, partner_id: uuid.UUID, me: Admin, session
 
 @router.post("/{partner_id}/contacts")
 async def save_contact(
+    now: NowDep,
     request: Request,
     partner_id: uuid.UUID,
     me: Admin,
@@ -330,7 +329,7 @@ async def save_contact(
         return await _edit_page(
             request, me, session, partner, status_code=422, error=_problem(exc), contact_form=again
         )
-    await import_directory(session, DirectoryFile(partners=[item]), now=_now())
+    await import_directory(session, DirectoryFile(partners=[item]), now=now)
     saved = await session.scalar(
         select(PartnerContact.id).where(
             PartnerContact.partner_id == partner.id, PartnerContact.name == contact.name
@@ -352,7 +351,12 @@ async def save_contact(
 
 @router.post("/{partner_id}/contacts/{contact_id}/vet")
 async def vet_contact(
-    request: Request, partner_id: uuid.UUID, contact_id: uuid.UUID, me: Admin, session: SessionDep
+    now: NowDep,
+    request: Request,
+    partner_id: uuid.UUID,
+    contact_id: uuid.UUID,
+    me: Admin,
+    session: SessionDep,
 ) -> Response:
     """The admin has checked who the person is and that the channel is theirs."""
     partner = await session.get(Partner, partner_id)
@@ -360,7 +364,7 @@ async def vet_contact(
     if partner is None or contact is None:
         return _not_found(request, me)
     if contact.vetted_at is None:
-        contact.vetted_at = _now()
+        contact.vetted_at = now
         await session.flush()
         await _saved(session, me, partner.slug, "contact_vetted", contact=str(contact.id))
     return _back(f"/console/admin/partners/{partner.id}", "partner_contact_vetted_done")

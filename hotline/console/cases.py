@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Annotated
 
 import httpx
@@ -36,7 +35,7 @@ from hotline.console.web import (
     signed_in,
 )
 from hotline.core.db import unit_of_work
-from hotline.core.http import RuntimeDep
+from hotline.core.http import NowDep, RuntimeDep
 from hotline.core.logging import get_logger
 from hotline.models import Agent, Case, Contact, Role
 from hotline.privacy.sealed import contact_answers
@@ -264,29 +263,33 @@ async def _act(session: SessionDep, me: Console, case_id: uuid.UUID) -> Case | N
 
 
 @router.post("/cases/{case_id}/acknowledge")
-async def ack(case_id: uuid.UUID, me: CaseWorker, session: SessionDep, runtime: RuntimeDep) -> Response:
+async def ack(
+    now: NowDep, case_id: uuid.UUID, me: CaseWorker, session: SessionDep, runtime: RuntimeDep
+) -> Response:
     if await _act(session, me, case_id) is None:
         return Response(status_code=404)
-    result = await acknowledge(
-        session, case_id, me.agent, via=Via.console, now=datetime.now(UTC), metrics=runtime.metrics
-    )
+    result = await acknowledge(session, case_id, me.agent, via=Via.console, now=now, metrics=runtime.metrics)
     ok = result.outcome in (AckOutcome.acknowledged, AckOutcome.already)
     return _back(case_id, "done" if ok else (result.reason or "refused"))
 
 
 @router.post("/cases/{case_id}/take")
-async def take(case_id: uuid.UUID, me: CaseWorker, session: SessionDep, runtime: RuntimeDep) -> Response:
+async def take(
+    now: NowDep, case_id: uuid.UUID, me: CaseWorker, session: SessionDep, runtime: RuntimeDep
+) -> Response:
     case = await _act(session, me, case_id)
     if case is None:
         return Response(status_code=404)
-    return await _run(
-        case_id, actions.take(session, case, me.agent, now=datetime.now(UTC), metrics=runtime.metrics)
-    )
+    return await _run(case_id, actions.take(session, case, me.agent, now=now, metrics=runtime.metrics))
 
 
 @router.post("/cases/{case_id}/reassign")
 async def reassign(
-    case_id: uuid.UUID, me: CaseWorker, session: SessionDep, agent_id: Annotated[uuid.UUID, Form()]
+    now: NowDep,
+    case_id: uuid.UUID,
+    me: CaseWorker,
+    session: SessionDep,
+    agent_id: Annotated[uuid.UUID, Form()],
 ) -> Response:
     case = await _act(session, me, case_id)
     if case is None:
@@ -294,11 +297,12 @@ async def reassign(
     to = await session.get(Agent, agent_id)
     if to is None:
         return _back(case_id, "not_a_case_worker")
-    return await _run(case_id, actions.reassign(session, case, me.agent, to, now=datetime.now(UTC)))
+    return await _run(case_id, actions.reassign(session, case, me.agent, to, now=now))
 
 
 @router.post("/cases/{case_id}/notes")
 async def add_note(
+    now: NowDep,
     case_id: uuid.UUID,
     me: CaseWorker,
     session: SessionDep,
@@ -308,13 +312,12 @@ async def add_note(
     case = await _act(session, me, case_id)
     if case is None:
         return Response(status_code=404)
-    return await _run(
-        case_id, actions.add_note(session, runtime.keyring, case, me.agent, text, now=datetime.now(UTC))
-    )
+    return await _run(case_id, actions.add_note(session, runtime.keyring, case, me.agent, text, now=now))
 
 
 @router.post("/cases/{case_id}/status")
 async def change_status(
+    now: NowDep,
     case_id: uuid.UUID,
     me: CaseWorker,
     session: SessionDep,
@@ -326,14 +329,13 @@ async def change_status(
         return Response(status_code=404)
     return await _run(
         case_id,
-        actions.change_status(
-            session, case, me.agent, status, outcome=outcome or None, now=datetime.now(UTC)
-        ),
+        actions.change_status(session, case, me.agent, status, outcome=outcome or None, now=now),
     )
 
 
 @router.post("/cases/{case_id}/override")
 async def override(
+    now: NowDep,
     case_id: uuid.UUID,
     me: CaseWorker,
     session: SessionDep,
@@ -355,14 +357,18 @@ async def override(
             category=category or None,
             severity=severity or None,
             reason=reason,
-            now=datetime.now(UTC),
+            now=now,
         ),
     )
 
 
 @router.post("/cases/{case_id}/merge")
 async def merge(
-    case_id: uuid.UUID, me: CaseWorker, session: SessionDep, reference: Annotated[str, Form(max_length=16)]
+    now: NowDep,
+    case_id: uuid.UUID,
+    me: CaseWorker,
+    session: SessionDep,
+    reference: Annotated[str, Form(max_length=16)],
 ) -> Response:
     case = await _act(session, me, case_id)
     if case is None:
@@ -371,17 +377,17 @@ async def merge(
     target = await _act(session, me, target_id) if target_id else None
     if target is None:
         return _back(case_id, "merge_target_unknown")
-    return await _run(case_id, actions.merge(session, case, target, me.agent, now=datetime.now(UTC)))
+    return await _run(case_id, actions.merge(session, case, target, me.agent, now=now))
 
 
 @router.post("/cases/{case_id}/callback")
-async def callback(case_id: uuid.UUID, me: CaseWorker, session: SessionDep, runtime: RuntimeDep) -> Response:
+async def callback(
+    now: NowDep, case_id: uuid.UUID, me: CaseWorker, session: SessionDep, runtime: RuntimeDep
+) -> Response:
     case = await _act(session, me, case_id)
     if case is None:
         return Response(status_code=404)
-    return await _run(
-        case_id, start_callback(session, runtime, case, me.agent, now=datetime.now(UTC)), "calling"
-    )
+    return await _run(case_id, start_callback(session, runtime, case, me.agent, now=now), "calling")
 
 
 async def _run(case_id: uuid.UUID, action: object, done: str = "done") -> Response:

@@ -85,7 +85,7 @@ class RedisCaseFeed:
                     yield str(message["data"])
         finally:
             await pubsub.unsubscribe(self._channel)
-            await pubsub.aclose()  # type: ignore[no-untyped-call]
+            await pubsub.aclose()  # type: ignore[no-untyped-call, unused-ignore]
 
     async def close(self) -> None:
         await self._client.aclose()

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -37,7 +37,7 @@ from hotline.cases import repository
 from hotline.cases.actions import ActionRefused
 from hotline.console.web import SECURITY_HEADERS, CaseWorker, Console, render
 from hotline.core.crypto import Keyring
-from hotline.core.http import RuntimeDep
+from hotline.core.http import NowDep, RuntimeDep
 from hotline.models import Case, CaseStatus, Partner, PartnerContact, Referral
 from hotline.referrals import lifecycle, service
 from hotline.referrals.consent import Consent, consent_of, record_consent
@@ -65,10 +65,6 @@ SHOWN_SUGGESTIONS = 5
 OVERDUE_LIMIT = 200
 Message = Annotated[str | None, Query(max_length=40)]
 Back = Annotated[str, Form(max_length=8)]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +223,7 @@ def _back(case_id: uuid.UUID, msg: str, back: str) -> Response:
 
 @router.post("/cases/{case_id}/referrals/consent")
 async def consent(
+    now: NowDep,
     case_id: uuid.UUID,
     me: CaseWorker,
     session: SessionDep,
@@ -237,7 +234,7 @@ async def consent(
     case = await _visible(session, me, case_id)
     if case is None:
         return Response(status_code=404, headers=SECURITY_HEADERS)
-    await record_consent(session, case, me.agent, given == "yes", now=_now())
+    await record_consent(session, case, me.agent, given == "yes", now=now)
     return _back(case_id, "consent_recorded", back)
 
 
@@ -251,6 +248,7 @@ def _ids(target: str) -> tuple[uuid.UUID, uuid.UUID] | None:
 
 @router.post("/cases/{case_id}/referrals")
 async def draft(
+    now: NowDep,
     case_id: uuid.UUID,
     me: CaseWorker,
     session: SessionDep,
@@ -269,7 +267,7 @@ async def draft(
     if partner is None or contact is None:
         return _back(case_id, "unknown_partner_or_contact", back)
     try:
-        await lifecycle.create(session, runtime.keyring, case, me.agent, partner, contact, needs, now=_now())
+        await lifecycle.create(session, runtime.keyring, case, me.agent, partner, contact, needs, now=now)
     except ActionRefused as refused:
         return _back(case_id, refused.reason, back)
     return _back(case_id, "drafted", back)
@@ -285,6 +283,7 @@ async def _referral(
 
 @router.post("/cases/{case_id}/referrals/{referral_id}/send")
 async def send(
+    now: NowDep,
     case_id: uuid.UUID,
     referral_id: uuid.UUID,
     me: CaseWorker,
@@ -299,7 +298,7 @@ async def send(
         return Response(status_code=404, headers=SECURITY_HEADERS)
     try:
         await lifecycle.send(
-            session, runtime, referral, me.agent, exception_reason=exception_reason or None, now=_now()
+            session, runtime, referral, me.agent, exception_reason=exception_reason or None, now=now
         )
     except ActionRefused as refused:  # the core audited the refusal; the redirect commits it
         return _back(case_id, refused.reason, back)
@@ -308,6 +307,7 @@ async def send(
 
 @router.post("/cases/{case_id}/referrals/{referral_id}/status")
 async def move(
+    now: NowDep,
     case_id: uuid.UUID,
     referral_id: uuid.UUID,
     me: CaseWorker,
@@ -323,7 +323,7 @@ async def move(
         return Response(status_code=404, headers=SECURITY_HEADERS)
     try:
         await lifecycle.move_by_agent(
-            session, runtime.keyring, referral, me.agent, status, note=note or None, now=_now()
+            session, runtime.keyring, referral, me.agent, status, note=note or None, now=now
         )
     except ActionRefused as refused:
         return _back(case_id, refused.reason, back)
@@ -352,8 +352,9 @@ def waited(delta: timedelta) -> str:
 
 
 @router.get("/referrals/overdue")
-async def overdue(request: Request, me: CaseWorker, session: SessionDep, runtime: RuntimeDep) -> Response:
-    now = _now()
+async def overdue(
+    now: NowDep, request: Request, me: CaseWorker, session: SessionDep, runtime: RuntimeDep
+) -> Response:
     delay = timedelta(minutes=runtime.settings.referral_remind_after_minutes)
     statement = (
         select(Referral, Case, Partner, PartnerContact)

@@ -13,7 +13,7 @@ audit event, followed by ``roster.override_added``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -23,7 +23,7 @@ from hotline.agents.service import REGIONS
 from hotline.audit import service as audit
 from hotline.auth.dependencies import SessionDep
 from hotline.console.web import SECURITY_HEADERS, Console, Supervising, render
-from hotline.core.http import RuntimeDep
+from hotline.core.http import RuntimeDep, clock_of
 from hotline.routing import repository
 from hotline.routing.roster import NATIONAL, RosterDocument, RosterError, Shift, roster_from
 from hotline.routing.service import import_roster
@@ -65,7 +65,7 @@ async def _page(
     status_code: int = 200,
     error: str | None = None,
 ) -> Response:
-    now = datetime.now(UTC)
+    now = clock_of(request)
     roster = await repository.current_roster(session)
     rows = on_call_rows(roster, now)
     shifts: list[Shift] = roster.shifts(now, now + WINDOW) if roster.teams else []

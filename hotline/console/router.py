@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -23,7 +22,7 @@ from hotline.console.web import (
     SignedIn,
     render,
 )
-from hotline.core.http import RuntimeDep
+from hotline.core.http import NowDep, RuntimeDep
 from hotline.core.logging import get_logger
 from hotline.core.security import DUMMY_PASSWORD_HASH, verify_password
 from hotline.models import Role
@@ -54,6 +53,7 @@ async def login_page(request: Request, runtime: RuntimeDep) -> Response:
 
 @router.post("/login")
 async def login(
+    now: NowDep,
     request: Request,
     runtime: RuntimeDep,
     session: SessionDep,
@@ -61,7 +61,6 @@ async def login(
     password: Annotated[str, Form(max_length=256)],
     csrf_token: Annotated[str, Form(max_length=128)] = "",
 ) -> Response:
-    now = datetime.now(UTC)
     pre = request.cookies.get(auth.PRE_CSRF_COOKIE, "")
     if not auth.csrf_matches(pre, csrf_token):
         return Response("CSRF token missing or wrong", status_code=403, headers=SECURITY_HEADERS)
@@ -119,13 +118,13 @@ async def totp_page(request: Request, runtime: RuntimeDep, session: SessionDep, 
 
 @router.post("/totp")
 async def totp_check(
+    now: NowDep,
     request: Request,
     runtime: RuntimeDep,
     session: SessionDep,
     me: HalfSignedIn,
     code: Annotated[str, Form(max_length=16)],
 ) -> Response:
-    now = datetime.now(UTC)
     secret = auth.totp_secret(runtime.keyring, me.agent)
     if secret is None or not auth.totp_valid(secret, code, now):
         auth.record_failure(me.agent, runtime.settings, now)

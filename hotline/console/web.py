@@ -9,7 +9,6 @@ POST carries the session's CSRF token, checked before the handler runs.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,7 +20,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from hotline.auth.dependencies import SessionDep
 from hotline.console import sessions as auth
 from hotline.console.i18n import refusal, translate
-from hotline.core.http import RuntimeDep
+from hotline.core.http import RuntimeDep, clock_of
 from hotline.models import Agent, ConsoleSession, Role
 
 HERE = Path(__file__).parent
@@ -92,7 +91,7 @@ def render(
         t=lambda key: translate(language, key),
         refusal=lambda reason: refusal(language, reason),
         static=STATIC_URL,
-        now=datetime.now(UTC),
+        now=clock_of(request),
         **context,
     )
     return HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
@@ -114,7 +113,7 @@ async def console_of(request: Request, runtime: RuntimeDep, session: SessionDep)
     token = request.cookies.get(auth.COOKIE)
     if not token:
         raise SignInRequired
-    found = await auth.find_session(session, runtime.settings, token, now=datetime.now(UTC))
+    found = await auth.find_session(session, runtime.settings, token, now=runtime.clock())
     if found is None:
         raise SignInRequired
     console = Console(found.agent, found.row)

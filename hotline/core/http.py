@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import datetime
 from typing import Annotated, Any
 
 import structlog
@@ -125,6 +126,20 @@ async def get_runtime(request: Request) -> Runtime:
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def clock_of(request: Request) -> datetime:
+    """The runtime's time, for code that has the request but no dependency of its own."""
+    runtime: Runtime = request.app.state.runtime
+    return runtime.clock()
+
+
+async def request_time(runtime: RuntimeDep) -> datetime:
+    """The moment a request is handled, from the runtime's clock (a test's hand-held clock)."""
+    return runtime.clock()
+
+
+NowDep = Annotated[datetime, Depends(request_time)]
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -11,6 +11,7 @@ from twilio.request_validator import RequestValidator
 
 from hotline.cases.service import AssessmentLike
 from hotline.console.live import CaseFeed, InProcessCaseFeed, build_case_feed, watch_cases
+from hotline.core.clock import Clock, system_clock
 from hotline.core.config import Settings
 from hotline.core.crypto import Keyring, build_keyring
 from hotline.core.db import SessionFactory, autocommit_engine, create_engine, create_session_factory
@@ -50,6 +51,8 @@ class Runtime:
     #: work from ``sessions``, as on SQLite and in tests whose sessions share one rolled-back
     #: transaction.
     autocommit: AsyncEngine | None = None
+    #: where every request and job of this process reads the time (a hand-held clock in tests)
+    clock: Clock = system_clock
 
     def __post_init__(self) -> None:
         watch_cases(self.sessions, self.case_feed)

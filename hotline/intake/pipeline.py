@@ -9,7 +9,7 @@ and a second delivery of a processed id is a no-op: every stage is idempotent.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import select
@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hotline.audit import service as audit
 from hotline.cases import service as cases
 from hotline.cases.service import AssessmentLike
+from hotline.core.clock import Clock, system_clock
 from hotline.core.crypto import Keyring
 from hotline.intake.dialogue import hold_case
 from hotline.intake.service import RECEIVED
@@ -26,7 +27,6 @@ from hotline.privacy.sealed import contact_answers, contact_body
 from hotline.routing.escalation import route_case
 
 Assess = Callable[[str, str, Mapping[str, object]], AssessmentLike]
-Clock = Callable[[], datetime]
 
 
 class Outcome(StrEnum):
@@ -37,10 +37,6 @@ class Outcome(StrEnum):
     held = "held"
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 async def process_entry(
     session: AsyncSession,
     outbox_id: int,
@@ -48,7 +44,7 @@ async def process_entry(
     assess: Assess,
     triage_version: str,
     keyring: Keyring,
-    clock: Clock = _utcnow,
+    clock: Clock = system_clock,
     anonymous_caller_ref: str | None = None,
 ) -> Outcome:
     entry = (

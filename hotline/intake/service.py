@@ -15,7 +15,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hotline.cases.reference import new_reference
+from hotline.core.clock import system_clock
 from hotline.core.crypto import Keyring
 from hotline.core.db import Executor, dialect_name
 from hotline.models import Contact, OutboxEntry
@@ -47,7 +48,7 @@ class IncomingContact:
     answers: dict[str, Any] = field(default_factory=dict)
     training: bool = False
     reference: str = field(default_factory=new_reference)
-    received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    received_at: datetime = field(default_factory=lambda: system_clock())
 
     def to_spool(self) -> dict[str, Any]:
         return {
@@ -269,9 +270,7 @@ _ENQUEUE_UPDATE = _outbox_row(insert, UPDATED, "created_at")
 
 async def enqueue_update(session: AsyncSession, contact_id: uuid.UUID) -> int:
     """More of an existing contact arrived (a recording, an answer): the pipeline looks again."""
-    result = await session.execute(
-        _ENQUEUE_UPDATE, {"contact_id": contact_id, "created_at": datetime.now(UTC)}
-    )
+    result = await session.execute(_ENQUEUE_UPDATE, {"contact_id": contact_id, "created_at": system_clock()})
     return int(result.scalar_one())
 
 

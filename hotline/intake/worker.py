@@ -16,11 +16,12 @@ import asyncio
 import os
 import socket
 from contextlib import suppress
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
 from hotline.audit.configuration import record_configuration
+from hotline.core.clock import Clock
 from hotline.core.db import unit_of_work
 from hotline.core.logging import get_logger
 from hotline.core.queue import Delivery
@@ -28,7 +29,7 @@ from hotline.core.runtime import Runtime
 from hotline.core.security import caller_ref
 from hotline.intake.gateway import replay_spool
 from hotline.intake.identity import UNKNOWN_CALLER
-from hotline.intake.pipeline import Clock, Outcome, process_entry
+from hotline.intake.pipeline import Outcome, process_entry
 from hotline.models import OutboxEntry
 from hotline.privacy.retention import last_run, run_retention
 from hotline.referrals.lifecycle import remind_due
@@ -44,10 +45,6 @@ RETENTION_CHECK_EVERY = timedelta(minutes=10)
 STATS_REFRESH_EVERY = timedelta(minutes=1)
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def consumer_name() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
@@ -61,15 +58,15 @@ class Worker:
         batch: int = 16,
         block_seconds: float = 1.0,
         maintenance_every: float = 5.0,
-        clock: Clock = _utcnow,
+        clock: Clock | None = None,
     ) -> None:
         self.runtime = runtime
         self.name = name or consumer_name()
         self.batch = batch
         self.block_seconds = block_seconds
         self.maintenance_every = maintenance_every
-        self.clock = clock
-        self.escalations = EscalationTimer(runtime, name=self.name, clock=clock)
+        self.clock = clock or runtime.clock
+        self.escalations = EscalationTimer(runtime, name=self.name, clock=self.clock)
         self._retention_checked_at: datetime | None = None
         self._stats_refreshed_at: datetime | None = None
 

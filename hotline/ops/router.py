@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Response
@@ -58,7 +57,7 @@ async def readyz(runtime: RuntimeDep) -> JSONResponse:
 async def _on_call(runtime: RuntimeDep) -> str | dict[str, list[str]]:
     try:
         async with runtime.sessions() as session:
-            missing = await asyncio.wait_for(uncovered_now(session, datetime.now(UTC)), timeout=CHECK_TIMEOUT)
+            missing = await asyncio.wait_for(uncovered_now(session, runtime.clock()), timeout=CHECK_TIMEOUT)
     except Exception:
         return "unknown"
     return {"nobody_on_call": missing} if missing else "ok"

@@ -10,12 +10,12 @@ import json
 import os
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
+from hotline.core.clock import system_clock
 from hotline.core.config import Settings
 from hotline.core.crypto import KEY_ID, new_key
 
@@ -39,10 +39,6 @@ def _settings() -> Settings:
 def _fail(message: str) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(1)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _with_runtime(work: Callable[[Runtime], Awaitable[T]]) -> T:
@@ -86,7 +82,7 @@ def keys_rotate(
     """Re-seal everything under the newest key; resumable (run again after an interruption)."""
     from hotline.privacy.rotation import rotate
 
-    report = _with_runtime(lambda runtime: rotate(runtime, now=_now(), batch=batch))
+    report = _with_runtime(lambda runtime: rotate(runtime, now=system_clock(), batch=batch))
     for name, count in report.resealed.items():
         typer.echo(f"{name}: {count} re-sealed")
     if not report.complete:
@@ -105,7 +101,7 @@ def retention_run(
     """Purge what is past its retention period (the worker does this daily)."""
     from hotline.privacy.retention import run_retention
 
-    report = _with_runtime(lambda runtime: run_retention(runtime, now=_now(), dry_run=dry_run))
+    report = _with_runtime(lambda runtime: run_retention(runtime, now=system_clock(), dry_run=dry_run))
     typer.echo(report.summary())
     if report.recordings_failed:
         raise _fail(
@@ -123,7 +119,7 @@ def privacy_export(
     """Everything held about a number, as JSON (audited)."""
     from hotline.privacy.requests import export
 
-    document = _with_runtime(lambda runtime: export(runtime, number, now=_now()))
+    document = _with_runtime(lambda runtime: export(runtime, number, now=system_clock()))
     text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
     if out is None:
         sys.stdout.write(text)
@@ -146,7 +142,7 @@ def privacy_erase(
         if not sys.stdin.isatty():
             raise _fail("erasing cannot be undone: confirm with --yes")
         typer.confirm("Erase everything this person said, for good?", abort=True)
-    erased = _with_runtime(lambda runtime: erase(runtime, number, now=_now()))
+    erased = _with_runtime(lambda runtime: erase(runtime, number, now=system_clock()))
     typer.echo(
         f"erased: {erased.contacts} contacts in {erased.cases} cases, {erased.recordings} recordings deleted"
     )

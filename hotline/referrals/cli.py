@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +10,7 @@ import typer
 import yaml
 
 from hotline.audit import service as audit
+from hotline.core.clock import system_clock
 from hotline.core.db import create_engine, create_session_factory, unit_of_work
 from hotline.referrals.directory import DirectoryError, load_directory
 
@@ -37,7 +37,7 @@ def partners_import(
         engine = create_engine(settings, pooled=False)
         try:
             async with unit_of_work(create_session_factory(engine)) as session:
-                now = datetime.now(UTC)
+                now = system_clock()
                 counts = await import_directory(session, directory, now=now)
                 await audit.append(
                     session,

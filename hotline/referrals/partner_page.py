@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hotline.audit import service as audit
 from hotline.auth.dependencies import SessionDep
 from hotline.cases.actions import ActionRefused
-from hotline.core.http import RuntimeDep
+from hotline.core.http import NowDep, RuntimeDep
 from hotline.models import Referral, ReferralLink
 from hotline.referrals import lifecycle
 from hotline.referrals.links import LinkState, open_link
@@ -58,10 +58,6 @@ CATEGORY_LABELS = {
 }
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _form_token(secret: str, link: ReferralLink) -> str:
     return hmac.new(secret.encode(), FORM_PURPOSE + link.id.bytes, hashlib.sha256).hexdigest()
 
@@ -88,8 +84,9 @@ async def _viewed(
 
 
 @router.get("/r/{token}")
-async def partner_page(token: str, request: Request, session: SessionDep, runtime: RuntimeDep) -> Response:
-    now = _now()
+async def partner_page(
+    now: NowDep, token: str, request: Request, session: SessionDep, runtime: RuntimeDep
+) -> Response:
     secret = runtime.settings.secret_key.get_secret_value()
     opened = await open_link(session, secret, token, now=now)
     if opened.link is None or opened.referral is None:
@@ -117,6 +114,7 @@ async def partner_page(token: str, request: Request, session: SessionDep, runtim
 
 @router.post("/r/{token}")
 async def partner_answer(
+    now: NowDep,
     token: str,
     session: SessionDep,
     runtime: RuntimeDep,
@@ -124,7 +122,6 @@ async def partner_answer(
     form_token: Annotated[str, Form(max_length=128)],
     note: Annotated[str, Form(max_length=lifecycle.MAX_NOTE)] = "",
 ) -> Response:
-    now = _now()
     secret = runtime.settings.secret_key.get_secret_value()
     opened = await open_link(session, secret, token, now=now)
     if opened.link is None or opened.referral is None:

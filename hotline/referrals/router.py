@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Any, NoReturn
 
 from fastapi import APIRouter, Depends, HTTPException
@@ -13,7 +13,7 @@ from hotline.audit import service as audit
 from hotline.auth.dependencies import SessionDep, require_role
 from hotline.cases import repository
 from hotline.cases.actions import ActionRefused
-from hotline.core.http import RuntimeDep
+from hotline.core.http import NowDep, RuntimeDep
 from hotline.models import Agent, Case, Partner, Referral, Role
 from hotline.referrals import lifecycle, service
 from hotline.referrals.consent import consent_of, record_consent
@@ -40,10 +40,6 @@ REFUSALS: dict[int | str, dict[str, Any]] = {
     403: {"description": "not allowed for this role"},
     409: {"description": "refused in this state"},
 }
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 async def _refuse(session: AsyncSession, refused: ActionRefused) -> NoReturn:
@@ -81,11 +77,12 @@ async def list_partners(agent: CaseWorker, session: SessionDep) -> PartnerList:
 
 
 @router.put("/partners/{slug}", responses={422: {"description": "invalid partner"}})
-async def put_partner(slug: str, body: PartnerIn, agent: Admin, session: SessionDep) -> PartnerOut:
+async def put_partner(
+    now: NowDep, slug: str, body: PartnerIn, agent: Admin, session: SessionDep
+) -> PartnerOut:
     """Create or replace one partner and its contacts (as `hotline partners import` does)."""
     if body.slug != slug:
         raise HTTPException(status_code=422, detail="slug_mismatch")
-    now = _now()
     await import_directory(session, DirectoryFile(partners=[body]), now=now)
     await audit.append(
         session, actor=f"agent:{agent.id}", action="partner.saved", details={"partner": slug}, at=now
@@ -112,11 +109,11 @@ async def get_consent(
 
 @router.post("/cases/{case_id}/consent")
 async def set_consent(
-    case_id: uuid.UUID, body: ConsentIn, agent: CaseWorker, session: SessionDep
+    now: NowDep, case_id: uuid.UUID, body: ConsentIn, agent: CaseWorker, session: SessionDep
 ) -> ConsentOut:
     """Record what the caller said about sharing their report (e.g. during a callback)."""
     case = await _case(session, agent, case_id)
-    consent = await record_consent(session, case, agent, body.given, now=_now())
+    consent = await record_consent(session, case, agent, body.given, now=now)
     return ConsentOut(given=consent.given, source=consent.source, at=consent.at)
 
 
@@ -132,7 +129,12 @@ async def case_referrals(
 
 @router.post("/cases/{case_id}/referrals", status_code=201, responses=REFUSALS)
 async def draft_referral(
-    case_id: uuid.UUID, body: ReferralIn, agent: CaseWorker, session: SessionDep, runtime: RuntimeDep
+    now: NowDep,
+    case_id: uuid.UUID,
+    body: ReferralIn,
+    agent: CaseWorker,
+    session: SessionDep,
+    runtime: RuntimeDep,
 ) -> ReferralOut:
     case = await _case(session, agent, case_id)
     partner = await session.get(Partner, body.partner_id)
@@ -141,7 +143,7 @@ async def draft_referral(
         raise HTTPException(status_code=422, detail="unknown_partner_or_contact")
     try:
         referral = await lifecycle.create(
-            session, runtime.keyring, case, agent, partner, contact, body.needs, now=_now()
+            session, runtime.keyring, case, agent, partner, contact, body.needs, now=now
         )
     except ActionRefused as refused:
         await _refuse(session, refused)
@@ -150,13 +152,18 @@ async def draft_referral(
 
 @router.post("/referrals/{referral_id}/send", responses=REFUSALS)
 async def send_referral(
-    referral_id: uuid.UUID, body: SendIn, agent: CaseWorker, session: SessionDep, runtime: RuntimeDep
+    now: NowDep,
+    referral_id: uuid.UUID,
+    body: SendIn,
+    agent: CaseWorker,
+    session: SessionDep,
+    runtime: RuntimeDep,
 ) -> ReferralOut:
     """Send a draft: needs the caller's consent, or a supervisor's exception (minor at risk, imminent danger)."""
     referral, _, partner = await _referral(session, agent, referral_id)
     try:
         await lifecycle.send(
-            session, runtime, referral, agent, exception_reason=body.exception_reason, now=_now()
+            session, runtime, referral, agent, exception_reason=body.exception_reason, now=now
         )
     except ActionRefused as refused:
         await _refuse(session, refused)
@@ -165,13 +172,18 @@ async def send_referral(
 
 @router.post("/referrals/{referral_id}/status", responses=REFUSALS)
 async def move_referral(
-    referral_id: uuid.UUID, body: MoveIn, agent: CaseWorker, session: SessionDep, runtime: RuntimeDep
+    now: NowDep,
+    referral_id: uuid.UUID,
+    body: MoveIn,
+    agent: CaseWorker,
+    session: SessionDep,
+    runtime: RuntimeDep,
 ) -> ReferralOut:
     """Record what the partner said by phone, or close the referral without action."""
     referral, _, partner = await _referral(session, agent, referral_id)
     try:
         await lifecycle.move_by_agent(
-            session, runtime.keyring, referral, agent, body.status, note=body.note, now=_now()
+            session, runtime.keyring, referral, agent, body.status, note=body.note, now=now
         )
     except ActionRefused as refused:
         await _refuse(session, refused)
@@ -179,10 +191,12 @@ async def move_referral(
 
 
 @router.get("/referrals/overdue")
-async def overdue_referrals(agent: Supervising, session: SessionDep, runtime: RuntimeDep) -> ReferralList:
+async def overdue_referrals(
+    now: NowDep, agent: Supervising, session: SessionDep, runtime: RuntimeDep
+) -> ReferralList:
     """Referrals sent and unanswered past HOTLINE_REFERRAL_REMIND_AFTER_MINUTES, oldest first."""
     delay = timedelta(minutes=runtime.settings.referral_remind_after_minutes)
-    rows = await lifecycle.overdue(session, now=_now(), delay=delay)
+    rows = await lifecycle.overdue(session, now=now, delay=delay)
     partners = {p.id: p for p in (await service.directory(session))[0]}
     await audit.append(
         session, actor=f"agent:{agent.id}", action="referrals.overdue_listed", details={"count": len(rows)}

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hotline.core.clock import system_clock
 from hotline.core.config import Settings
 from hotline.core.crypto import Keyring, build_keyring
 from hotline.core.db import create_engine, create_session_factory, unit_of_work
@@ -101,7 +102,7 @@ def roster_export(
         roster = await repository.current_roster(session)
         if not ics:
             return roster.dump()
-        now = datetime.now(UTC)
+        now = system_clock()
         shifts = roster.shifts(_hour(now), _hour(now) + timedelta(days=days))
         if agent:
             shifts = [s for s in shifts if s.username == agent.strip().lower()]
@@ -124,7 +125,7 @@ def roster_check(
 
     async def work(session: AsyncSession, _keyring: Keyring) -> list[str]:
         roster = await repository.current_roster(session)
-        start = _hour(datetime.now(UTC))
+        start = _hour(system_clock())
         gaps = roster.gaps(start, start + timedelta(days=days), active=await active_usernames(session))
         zone = roster.zone
         lines = []

@@ -8,8 +8,6 @@ fast enough for a webhook.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from hotline.core.runtime import Runtime
 from hotline.routing import repository
 from hotline.routing.reach import phone_of
@@ -21,7 +19,7 @@ class RosterOnCall:
         self.runtime = runtime
 
     async def number_for(self, region: str | None) -> str | None:
-        now = datetime.now(UTC)
+        now = self.runtime.clock()
         async with self.runtime.sessions() as session:
             roster = await repository.current_roster(session)
             keys = [region, NATIONAL] if region and region != "abroad" else [NATIONAL]

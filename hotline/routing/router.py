@@ -7,7 +7,6 @@ the call was placed for; the signature proves Twilio is asking about a call we p
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Response
@@ -15,7 +14,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from hotline.cases.reference import spoken
 from hotline.core.db import unit_of_work
-from hotline.core.http import RuntimeDep
+from hotline.core.http import NowDep, RuntimeDep
 from hotline.core.logging import get_logger
 from hotline.core.twilio import TwilioForm, field
 from hotline.models import Agent, Case
@@ -86,6 +85,7 @@ async def notify_call(
 
 @router.post("/ack")
 async def notify_call_ack(
+    now: NowDep,
     form: TwilioForm,
     runtime: RuntimeDep,
     case_id: uuid.UUID = Query(alias="case"),
@@ -99,9 +99,7 @@ async def notify_call_ack(
         agent = await session.get(Agent, agent_id)
         if agent is None or not agent.active:
             return _twiml(_goodbye("Compte inconnu.", "Unknown account."))
-        result = await acknowledge(
-            session, case_id, agent, via=Via.voice, now=datetime.now(UTC), metrics=runtime.metrics
-        )
+        result = await acknowledge(session, case_id, agent, via=Via.voice, now=now, metrics=runtime.metrics)
     log.info("notify.call_ack", outcome=result.outcome.value, reason=result.reason)
     if result.outcome in (AckOutcome.acknowledged, AckOutcome.already):
         return _twiml(_goodbye("Merci, le dossier est à vous.", "Thank you, the case is yours."))

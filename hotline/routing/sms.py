@@ -7,7 +7,6 @@ everything else goes on to the report path untouched, so an agent can still repo
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 
 from sqlalchemy import select
 from twilio.twiml.messaging_response import MessagingResponse
@@ -56,7 +55,7 @@ async def agent_reply(runtime: Runtime, sender: str, body: str) -> str | None:
     e164 = to_e164(sender, runtime.settings.default_region)
     if e164 is None:
         return None
-    now = datetime.now(UTC)
+    now = runtime.clock()
     async with unit_of_work(runtime.sessions) as session:
         agent = await repository.agent_by_phone_ref(session, repository.phone_ref(runtime.pepper, e164))
         if agent is None:

@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable
 from contextlib import suppress
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hotline.audit import service as audit
+from hotline.core.clock import Clock
 from hotline.core.db import unit_of_work
 from hotline.core.logging import get_logger
 from hotline.core.runtime import Runtime
@@ -51,11 +51,6 @@ from hotline.routing.reach import ALL_CHANNELS, phone_of
 from hotline.routing.roster import NATIONAL
 
 log = get_logger(__name__)
-Clock = Callable[[], datetime]
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class EscalationTimer:
@@ -64,7 +59,7 @@ class EscalationTimer:
         runtime: Runtime,
         *,
         name: str,
-        clock: Clock = _utcnow,
+        clock: Clock | None = None,
         lease_seconds: float = 120.0,
         batch: int = 20,
         poll_seconds: float = 1.0,
@@ -72,7 +67,7 @@ class EscalationTimer:
         load_policies()  # a malformed policy file stops the worker at start-up
         self.runtime = runtime
         self.name = name
-        self.clock = clock
+        self.clock = clock or runtime.clock
         self.lease = timedelta(seconds=lease_seconds)
         self.batch = batch
         self.poll_seconds = poll_seconds

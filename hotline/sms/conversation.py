@@ -21,7 +21,6 @@ never the storing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from hotline.cases.service import open_case_lookup_params, open_case_of_caller, open_case_reference_lookup
@@ -80,10 +79,6 @@ class Reply:
     outcome: str
     """A closed set, for metrics: stored, spooled, duplicate, answer, help, status, stop, start, failed."""
     outbox_ids: tuple[int, ...] = ()
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Conversation:
@@ -204,7 +199,9 @@ class Conversation:
         try:
             async with unit_of_work(self.runtime.sessions) as session:
                 if command.keyword is Keyword.stop:
-                    await repository.opt_out(session, message.caller_ref, message.channel, _now())
+                    await repository.opt_out(
+                        session, message.caller_ref, message.channel, self.runtime.clock()
+                    )
                 else:
                     await repository.opt_in(session, message.caller_ref)
         except Exception as exc:
@@ -256,7 +253,7 @@ class Conversation:
                 case = await open_case_of_caller(
                     session,
                     message.caller_ref,
-                    now=_now(),
+                    now=self.runtime.clock(),
                     training=message.training,
                     exclude_reference=own_reference,
                 )

@@ -25,13 +25,14 @@ from __future__ import annotations
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, bindparam, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hotline.core.clock import system_clock
 from hotline.core.crypto import Keyring
 from hotline.core.db import Executor, dialect_name, unit_of_work
 from hotline.core.logging import get_logger
@@ -73,10 +74,6 @@ BATCH = 50
 MAILTO = "mailto:"
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def backoff(attempts: int, *, jitter: float | None = None) -> timedelta:
     """15 s, 30 s, 1 min, 2 min… capped at 30 min, each ±20 % so retries do not stampede."""
     base: timedelta = min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)
@@ -109,7 +106,7 @@ async def enqueue(
 ) -> OutboundMessage:
     """Queue a message in the caller's transaction. A caller_ref that sent STOP gets a
     ``suppressed`` row (kept for the record) and nothing is ever sent to it."""
-    now = now or _utcnow()
+    now = now or system_clock()
     message = OutboundMessage(
         id=uuid.uuid4(),
         purpose=purpose,
@@ -186,7 +183,7 @@ async def apply_status(session: Executor, sid: str, status: str, *, error_code: 
     One statement on PostgreSQL, so it may run on an autocommit connection
     (:func:`hotline.core.db.single_statements`); two in the caller's transaction on SQLite.
     """
-    params: dict[str, Any] = {"sid": sid, "now": _utcnow()}
+    params: dict[str, Any] = {"sid": sid, "now": system_clock()}
     if error_code:
         params["last_error"] = f"twilio {error_code}"[:64]
     if dialect_name(session) == "postgresql":
@@ -260,7 +257,7 @@ async def _claim(runtime: Runtime, now: datetime, limit: int) -> list[_Claimed]:
 
 async def deliver_due(runtime: Runtime, *, now: datetime | None = None, limit: int = BATCH) -> Delivered:
     """Send every message that is due, each on its own; one failure never stops the others."""
-    now = now or _utcnow()
+    now = now or system_clock()
     sent = retrying = failed = 0
     callback = f"{runtime.settings.public_base_url}/twilio/sms/status"
     for claim in await _claim(runtime, now, limit):

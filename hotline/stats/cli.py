@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 import typer
 
 from hotline.audit import service as audit
+from hotline.core.clock import system_clock
 from hotline.core.config import Settings
 from hotline.core.db import create_engine, create_session_factory, unit_of_work
 from hotline.stats.export import to_csv, to_text
@@ -71,7 +72,7 @@ def stats(
         engine = create_engine(settings, pooled=False)
         try:
             async with unit_of_work(create_session_factory(engine)) as session:
-                table = await run_query(session, query, now=datetime.now(UTC))
+                table = await run_query(session, query, now=system_clock())
                 q = table.query
                 await audit.append(
                     session,
@@ -107,7 +108,7 @@ def stats_refresh(
         engine = create_engine(settings, pooled=False)
         try:
             async with unit_of_work(create_session_factory(engine)) as session:
-                now = datetime.now(UTC)
+                now = system_clock()
                 return await (rebuild_all(session, now) if full else refresh(session, now))
         finally:
             await engine.dispose()
@@ -127,7 +128,7 @@ def seed_stats(
     dsn = settings.database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
     async def main() -> int:
-        now = datetime.now(UTC)
+        now = system_clock()
         await seed_cases(dsn, cases, now=now, days=days)
         engine = create_engine(settings, pooled=False)
         try:

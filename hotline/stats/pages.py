@@ -9,7 +9,7 @@ cell is as absent from the chart as from the table.
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Final
 
@@ -21,6 +21,7 @@ from hotline.auth.dependencies import SessionDep
 from hotline.console.i18n import translate
 from hotline.console.web import HERE as CONSOLE_HERE
 from hotline.console.web import SECURITY_HEADERS, STATIC_URL, Console, RoleRefused, SignedIn
+from hotline.core.http import NowDep, clock_of
 from hotline.models import Role
 from hotline.stats.dimensions import CONTACT_DIMENSIONS, DIMENSIONS, REFERRAL_DIMENSIONS
 from hotline.stats.export import to_csv
@@ -69,6 +70,7 @@ def _query(
 
 @router.get("/stats", response_class=HTMLResponse)
 async def stats_page(
+    now: NowDep,
     request: Request,
     console: SignedIn,
     session: SessionDep,
@@ -83,7 +85,7 @@ async def stats_page(
     error = None
     table = None
     try:
-        table = await answer(session, console.agent, query, output="page")
+        table = await answer(session, console.agent, query, now=clock_of(request), output="page")
     except HTTPException as exc:
         error = str(exc.detail)
     language = console.language
@@ -94,7 +96,7 @@ async def stats_page(
         t=lambda key: translate(language, key),
         static=STATIC_URL,
         stats_static=STATS_STATIC,
-        now=datetime.now(UTC),
+        now=now,
         table=table,
         data=json.dumps(table.as_dict() if table else None).replace("<", "\\u003c"),
         error=error,
@@ -116,6 +118,7 @@ async def stats_page(
 
 @router.get("/stats.csv")
 async def stats_csv(
+    now: NowDep,
     console: SignedIn,
     session: SessionDep,
     measure: Measure = "cases",
@@ -125,7 +128,13 @@ async def stats_csv(
     end: Annotated[date | None, Query(alias="to")] = None,
 ) -> Response:
     _reader(console)
-    table = await answer(session, console.agent, _query(measure, group_by, period, start, end), output="csv")
+    table = await answer(
+        session,
+        console.agent,
+        _query(measure, group_by, period, start, end),
+        now=now,
+        output="csv",
+    )
     name = f"1503-{table.query.measure}-{table.query.start}-{table.query.end}.csv"
     headers: dict[str, Any] = {**SECURITY_HEADERS, "Content-Disposition": f'attachment; filename="{name}"'}
     return Response(to_csv(table), media_type="text/csv; charset=utf-8", headers=headers)

@@ -5,7 +5,7 @@ Each query is an audit event (``stats.queried``) naming the table asked for, nev
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
@@ -13,6 +13,7 @@ from fastapi.responses import Response
 
 from hotline.audit import service as audit
 from hotline.auth.dependencies import SessionDep, require_role
+from hotline.core.http import NowDep
 from hotline.models import Agent, Role
 from hotline.stats.export import to_csv
 from hotline.stats.query import Measure, Period, QueryError, StatsQuery, StatsTable, run_query
@@ -27,10 +28,16 @@ def parse_group_by(value: str | None) -> tuple[str, ...]:
 
 
 async def answer(
-    session: SessionDep, agent: Agent, query: StatsQuery, *, output: str, actor_prefix: str = "agent"
+    session: SessionDep,
+    agent: Agent,
+    query: StatsQuery,
+    *,
+    now: datetime,
+    output: str,
+    actor_prefix: str = "agent",
 ) -> StatsTable:
     try:
-        table = await run_query(session, query, now=datetime.now(UTC))
+        table = await run_query(session, query, now=now)
     except QueryError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from None
     q = table.query
@@ -71,6 +78,7 @@ def _query(
 
 @router.get("/stats")
 async def get_stats(
+    now: NowDep,
     agent: StatsReader,
     session: SessionDep,
     measure: Measure = "cases",
@@ -79,12 +87,15 @@ async def get_stats(
     start: Annotated[date | None, Query(alias="from")] = None,
     end: Annotated[date | None, Query(alias="to")] = None,
 ) -> dict[str, Any]:
-    table = await answer(session, agent, _query(measure, group_by, period, start, end), output="json")
+    table = await answer(
+        session, agent, _query(measure, group_by, period, start, end), now=now, output="json"
+    )
     return table.as_dict()
 
 
 @router.get("/stats.csv")
 async def get_stats_csv(
+    now: NowDep,
     agent: StatsReader,
     session: SessionDep,
     measure: Measure = "cases",
@@ -93,7 +104,7 @@ async def get_stats_csv(
     start: Annotated[date | None, Query(alias="from")] = None,
     end: Annotated[date | None, Query(alias="to")] = None,
 ) -> Response:
-    table = await answer(session, agent, _query(measure, group_by, period, start, end), output="csv")
+    table = await answer(session, agent, _query(measure, group_by, period, start, end), now=now, output="csv")
     name = f"1503-{table.query.measure}-{table.query.start}-{table.query.end}.csv"
     return Response(
         to_csv(table),

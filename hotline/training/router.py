@@ -7,7 +7,6 @@ Every action of the practice phone goes through the real webhooks, signed server
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,7 +20,7 @@ from hotline.auth.dependencies import SessionDep
 from hotline.console.i18n import translate
 from hotline.console.web import HERE as CONSOLE_HERE
 from hotline.console.web import SECURITY_HEADERS, STATIC_URL, Console, signed_in, supervising
-from hotline.core.http import RuntimeDep
+from hotline.core.http import NowDep, RuntimeDep, clock_of
 from hotline.core.logging import get_logger
 from hotline.ivr.phone import InvalidTwiml
 from hotline.training import progress
@@ -109,7 +108,7 @@ def render(request: Request, name: str, me: Console, **context: Any) -> HTMLResp
         t=lambda key: _t(language, key),
         static=STATIC_URL,
         training_static=TRAINING_STATIC,
-        now=datetime.now(UTC),
+        now=clock_of(request),
         duration=progress.duration,
         **context,
     )
@@ -195,9 +194,10 @@ async def _drive(
 
 
 @router.get("/phone")
-async def phone_page(request: Request, session: SessionDep, me: Trainee, runtime: RuntimeDep) -> Response:
+async def phone_page(
+    now: NowDep, request: Request, session: SessionDep, me: Trainee, runtime: RuntimeDep
+) -> Response:
     phone = room_of(request).phone_of(me.agent.id)
-    now = datetime.now(UTC)
     running = await progress.sessions(session, now=now, limit=1)
     scenario = None
     if running and me.agent.username in {t.username for t in running[0].trainees}:
@@ -289,8 +289,8 @@ async def text(
 
 
 @router.get("/trainer")
-async def trainer_page(request: Request, session: SessionDep, me: Trainer) -> Response:
-    found = await progress.sessions(session, now=datetime.now(UTC))
+async def trainer_page(now: NowDep, request: Request, session: SessionDep, me: Trainer) -> Response:
+    found = await progress.sessions(session, now=now)
     return render(request, "trainer.html", me, scenarios=default_scenarios(), sessions=found)
 
 

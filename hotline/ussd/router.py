@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-from datetime import UTC, datetime
 
 from fastapi import APIRouter, BackgroundTasks, Request, Response
 
@@ -133,7 +132,7 @@ async def _case_reference(runtime: Runtime, caller_ref: str, own_reference: str)
             case = await open_case_of_caller(
                 session,
                 caller_ref,
-                now=datetime.now(UTC),
+                now=runtime.clock(),
                 training=runtime.settings.training,
                 exclude_reference=own_reference,
             )

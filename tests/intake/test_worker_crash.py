@@ -58,13 +58,21 @@ def start_worker(stream: str, tmp_path: Path, name: str) -> subprocess.Popen[byt
         )
 
 
-async def wait_for(predicate, seconds: float, what: str) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + seconds
+# Only a guard against a hang: every wait below ends on an event (a row, a lock wait, a stream
+# state), and on a loaded machine a worker's start-up alone has taken over 20 s.
+GUARD_SECONDS = 180.0
+
+
+async def wait_for(predicate, what: str, worker: subprocess.Popen[bytes]) -> None:  # type: ignore[no-untyped-def]
+    """Poll until ``predicate()`` holds; fail at once if the worker died, or after the guard."""
+    deadline = time.monotonic() + GUARD_SECONDS
     while time.monotonic() < deadline:
         if await predicate():
             return
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+        if worker.poll() is not None:
+            raise AssertionError(f"the worker exited ({worker.returncode}) before {what}")
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no sign of {what} after {GUARD_SECONDS:.0f} s")
 
 
 @pytest.mark.parametrize("backend", ["postgres"])
@@ -101,10 +109,25 @@ async def test_a_job_interrupted_by_sigkill_is_processed_exactly_once_after_rest
         async with committed_runtime.sessions() as session:
             return int(await session.scalar(select(func.count()).select_from(Case)) or 0)
 
+    async def blocked_on_the_outbox_lock() -> bool:
+        """The worker's own connection is waiting for the blocker's row lock: provably mid-job."""
+        waiting = await blocker.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()"
+            " AND wait_event_type = 'Lock' AND query ILIKE '%outbox%'",
+            PG_DATABASE,
+        )
+        return bool(waiting)
+
+    async def stream_drained() -> bool:
+        """Every entry of the stream was delivered to the group and acknowledged: no redelivery can come."""
+        groups = await redis_queue.client.xinfo_groups(redis_queue.stream)
+        group = next(g for g in groups if _text(g["name"]) == redis_queue.group)
+        return int(group["pending"]) == 0 and int(group.get("lag") or 0) == 0
+
     first = start_worker(redis_queue.stream, tmp_path, "first")
     try:
-        await wait_for(lambda: _gt(pending, 0), 20, "the first worker to take the job")
-        await asyncio.sleep(0.5)
+        await wait_for(lambda: _gt(pending, 0), "the first worker to take the job", first)
+        await wait_for(blocked_on_the_outbox_lock, "the first worker to wait on the job's row lock", first)
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
     finally:
@@ -117,9 +140,8 @@ async def test_a_job_interrupted_by_sigkill_is_processed_exactly_once_after_rest
 
     second = start_worker(redis_queue.stream, tmp_path, "second")
     try:
-        await wait_for(lambda: _gt(cases, 0), 30, "the restarted worker to finish the job")
-        await wait_for(lambda: _eq(pending, 0), 10, "the job to be acknowledged")
-        await asyncio.sleep(1.0)  # give a duplicate every chance to show up
+        await wait_for(lambda: _gt(cases, 0), "the restarted worker to finish the job", second)
+        await wait_for(stream_drained, "the job to be acknowledged with nothing left to deliver", second)
     finally:
         second.send_signal(signal.SIGTERM)
         try:
@@ -140,5 +162,5 @@ async def _gt(probe, value: int) -> bool:  # type: ignore[no-untyped-def]
     return bool(await probe() > value)
 
 
-async def _eq(probe, value: int) -> bool:  # type: ignore[no-untyped-def]
-    return bool(await probe() == value)
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

@@ -17,8 +17,13 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def wired(runtime: Runtime, fake_twilio: FakeTwilio) -> AsyncIterator[Runtime]:
-    """The test runtime, its telephony the twilio SDK pointed at the fake Twilio."""
+async def wired(runtime: Runtime, fake_twilio: FakeTwilio, clock: FakeClock) -> AsyncIterator[Runtime]:
+    """The test runtime, its telephony the twilio SDK pointed at the fake Twilio, its clock the test's.
+
+    Every reader of the time (the API's routes, the worker, the escalation timer) then sees the
+    moment the test set, whatever today's date is.
+    """
     runtime.telephony = twilio_for(fake_twilio)
+    runtime.clock = clock
     yield runtime
     await runtime.telephony.close()
