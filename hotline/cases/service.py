@@ -41,29 +41,140 @@ class AssessmentLike(Protocol):
     def reasons(self) -> Sequence[str]: ...
 
 
-def apply_assessment(case: Case, assessment: AssessmentLike, *, version: str, now: datetime) -> None:
-    case.category = assessment.category
-    case.form = assessment.form
-    case.severity = assessment.severity
-    case.minor = assessment.minor
-    case.imminent_danger = assessment.imminent_danger
-    case.region = assessment.region
-    case.abroad = assessment.abroad
-    case.language = assessment.language
+#: The verdict's fields, as a case stores them (``reasons`` and the version go with them).
+TRIAGE_FIELDS = ("category", "form", "severity", "minor", "imminent_danger", "region", "abroad", "language")
+#: Languages a caller can choose in a menu (IVR, USSD) or be answered in (SMS).
+CHOSEN_LANGUAGES = frozenset({"fr", "en", "pcm"})
+NON_ACTIONABLE = "non_actionable"
+#: The topic answers of the menus (IVR, USSD); ``emergency`` is not a topic.
+TOPICS = frozenset({"trafficking", "migrant_distress", "returnee_support", "information", "other"})
+
+
+def _urgent(assessment: AssessmentLike, answers: Mapping[str, object]) -> bool:
+    return bool(
+        assessment.imminent_danger or answers.get("danger_now") is True or answers.get("menu") == "emergency"
+    )
+
+
+def verdict(assessment: AssessmentLike, answers: Mapping[str, object], text: str | None) -> dict[str, Any]:
+    """The case's fields from one assessment and the answers and text it was made on.
+
+    Two answers beat the machine's reading: the language the caller chose in a menu (the
+    agent calls back in it) and an emergency before any topic (9, 0, "danger: yes" first),
+    which is urgent but of a category nobody knows yet (``None``), never "non actionable"
+    and never a category guessed from nothing.
+    """
+    fields: dict[str, Any] = {name: getattr(assessment, name) for name in TRIAGE_FIELDS}
+    if _urgent(assessment, answers) and (
+        fields["category"] == NON_ACTIONABLE
+        or (not (text or "").strip() and answers.get("menu") not in TOPICS)
+    ):
+        fields["category"] = None
+        fields["form"] = None
+    language = answers.get("language")
+    if isinstance(language, str) and language in CHOSEN_LANGUAGES:
+        fields["language"] = language
+    return fields
+
+
+def apply_assessment(
+    case: Case,
+    assessment: AssessmentLike,
+    *,
+    version: str,
+    now: datetime,
+    answers: Mapping[str, object] | None = None,
+    text: str | None = None,
+) -> None:
+    for name, value in verdict(assessment, answers or {}, text).items():
+        setattr(case, name, value)
     case.reasons = list(assessment.reasons)
     case.triage_version = version
     case.triaged_at = now
 
 
-def raises_severity(case: Case, assessment: AssessmentLike) -> bool:
-    """A new look at a case only replaces the verdict when it is more urgent (or the first one)."""
-    if case.severity is None:
-        return True
-    return SEVERITY_RANK[assessment.severity] > SEVERITY_RANK[case.severity]
+def _rank(severity: str | None) -> int:
+    return -1 if severity is None else SEVERITY_RANK[severity]
+
+
+def corrected_fields(case: Case) -> frozenset[str]:
+    """The fields an agent set to something other than the machine's verdict (``case.override``)."""
+    override = case.override or {}
+    machine = override.get("machine") or {}
+    return frozenset(
+        name for name in ("category", "severity") if name in override and override[name] != machine.get(name)
+    )
+
+
+def refined(
+    case: Case, assessment: AssessmentLike, answers: Mapping[str, object], text: str | None
+) -> dict[str, Any]:
+    """The fields a new look at everything the caller said changes on an existing case.
+
+    Fields only move towards more information: a known region replaces none, a category
+    replaces "non actionable" (or none), a child or a danger once seen stays, and severity
+    never drops on its own. What an agent corrected (``case.override``) stays the agent's.
+    """
+    new = verdict(assessment, answers, text)
+    corrected = corrected_fields(case)
+    changes: dict[str, Any] = {}
+
+    def moves(name: str, value: Any) -> None:
+        if getattr(case, name) != value:
+            changes[name] = value
+
+    if "category" not in corrected and new["category"] not in (None, NON_ACTIONABLE):
+        moves("category", new["category"])
+        moves("form", new["form"])
+    elif "category" not in corrected and case.category == NON_ACTIONABLE and new["category"] is None:
+        moves("category", None)  # an emergency said after a first text: urgent, not non actionable
+    if "severity" not in corrected and _rank(new["severity"]) > _rank(case.severity):
+        moves("severity", new["severity"])
+    if new["imminent_danger"] and not case.imminent_danger:
+        moves("imminent_danger", True)
+    if answers.get("child") in ("yes", "no"):
+        moves("minor", new["minor"])  # the caller said so
+    elif new["minor"] and not case.minor:
+        moves("minor", True)
+    if new["region"] is not None:
+        moves("region", new["region"])
+    if new["abroad"] and not case.abroad:
+        moves("abroad", True)
+    if new["language"] is not None:
+        moves("language", new["language"])
+    return changes
+
+
+def refine_assessment(
+    case: Case,
+    assessment: AssessmentLike,
+    answers: Mapping[str, object],
+    text: str | None,
+    *,
+    version: str,
+    now: datetime,
+) -> bool:
+    """Apply :func:`refined` to the case; True when a field changed (the verdict is new)."""
+    changes = refined(case, assessment, answers, text)
+    if not changes and case.severity is not None:
+        return False
+    for name, value in changes.items():
+        setattr(case, name, value)
+    case.reasons = list(assessment.reasons)
+    case.triage_version = version
+    case.triaged_at = now
+    return True
 
 
 async def open_for_contact(
-    session: AsyncSession, contact: Contact, assessment: AssessmentLike, *, version: str, now: datetime
+    session: AsyncSession,
+    contact: Contact,
+    assessment: AssessmentLike,
+    *,
+    version: str,
+    now: datetime,
+    answers: Mapping[str, object] | None = None,
+    text: str | None = None,
 ) -> Case:
     """A new case under the reference the caller was already told."""
     case = Case(
@@ -74,7 +185,7 @@ async def open_for_contact(
         created_at=contact.received_at,
         updated_at=now,
     )
-    apply_assessment(case, assessment, version=version, now=now)
+    apply_assessment(case, assessment, version=version, now=now, answers=answers, text=text)
     session.add(case)
     await session.flush()
     contact.case_id = case.id

@@ -8,6 +8,7 @@ and a second delivery of a processed id is a no-op: every stage is idempotent.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from enum import StrEnum
@@ -73,7 +74,9 @@ async def process_entry(
     events: list[tuple[str, str, dict[str, audit.DetailValue]]]
     joined = await _join_open_case(session, contact, now=now, anonymous_caller_ref=anonymous_caller_ref)
     if contact.case_id is None:
-        case = await cases.open_for_contact(session, contact, assessment, version=triage_version, now=now)
+        case = await cases.open_for_contact(
+            session, contact, assessment, version=triage_version, now=now, answers=answers, text=body
+        )
         events = [
             (actor, "contact.recorded", {"channel": contact.channel, "kind": entry.kind}),
             (audit.SYSTEM, "case.opened", {"reference": case.reference, "channel": case.channel}),
@@ -94,8 +97,10 @@ async def process_entry(
             # A follow-up: the case shows fresh activity to whoever holds it.
             case.updated_at = now
             events.append((audit.SYSTEM, "contact.attached", {"reference": case.reference}))
-        if cases.raises_severity(case, assessment):
-            cases.apply_assessment(case, assessment, version=triage_version, now=now)
+        # Everything the caller said on this case so far, looked at again as a whole.
+        all_body, all_answers = await _everything_said(session, keyring, case.id)
+        assessment = assess(all_body, contact.channel, all_answers)
+        if cases.refine_assessment(case, assessment, all_answers, all_body, version=triage_version, now=now):
             case.updated_at = now
             events.append((audit.SYSTEM, "case.triaged", _triage_details(case)))
 
@@ -130,6 +135,25 @@ async def _join_open_case(
         return False
     contact.case_id = case.id
     return True
+
+
+async def _everything_said(
+    session: AsyncSession, keyring: Keyring, case_id: uuid.UUID
+) -> tuple[str, dict[str, object]]:
+    """The texts of a case's contacts in the order they arrived, and their answers merged (the
+    newer answer to a question wins)."""
+    rows = (
+        await session.execute(
+            select(Contact).where(Contact.case_id == case_id).order_by(Contact.received_at, Contact.id)
+        )
+    ).scalars()
+    texts: list[str] = []
+    answers: dict[str, object] = {}
+    for row in rows:
+        if text := contact_body(keyring, row):
+            texts.append(text)
+        answers.update(contact_answers(keyring, row))
+    return "\n".join(texts), answers
 
 
 def _triage_details(case: Case) -> dict[str, audit.DetailValue]:

@@ -103,6 +103,9 @@ class Conversation:
 
     async def _report(self, message: Inbound, key: str | None, *, asked_help: Command | None = None) -> Reply:
         answers: dict[str, Any] = {"media": message.media} if message.media else {}
+        if (chosen := self._chosen_language(message.body, asked_help)) is not None:
+            # The language the caller is answered in is the case's: the agent calls back in it.
+            answers["language"] = chosen
         incoming = IncomingContact(
             provider=PROVIDER,
             provider_id=message.sid,
@@ -235,9 +238,13 @@ class Conversation:
         return self.templates.render(first, language) + "\n" + self.templates.render(second, language)
 
     def _language(self, body: str, command: Command | None) -> Language:
+        return self._chosen_language(body, command) or DEFAULT_LANGUAGE
+
+    def _chosen_language(self, body: str, command: Command | None) -> Language | None:
+        """The language the caller wrote in (the keyword's, the text's, the greeting's), if any."""
         if command is not None and command.language is not None:
             return command.language
-        return guess(body) or self.vocabulary.greeting_language(body) or DEFAULT_LANGUAGE
+        return guess(body) or self.vocabulary.greeting_language(body)
 
     async def _caller_context(
         self, message: Inbound, own_reference: str, *, find_case: bool

@@ -25,7 +25,13 @@ MAX_SCREEN_CHARS: Final = 182
 MAX_DESCRIPTION_CHARS: Final = 500
 LANGUAGE_KEYS: Final[dict[str, Language]] = {"1": "fr", "2": "en", "3": "pcm"}
 DANGER_KEYS: Final = {"1": True, "2": False}
-TOPIC_KEYS: Final = {"1": "trafficking", "2": "migrant_distress", "3": "returnee_support", "4": "information"}
+TOPIC_KEYS: Final = {
+    "1": "trafficking",
+    "2": "migrant_distress",
+    "3": "returnee_support",
+    "4": "information",
+    "5": "other",
+}
 CHILD_KEYS: Final = {"1": "yes", "2": "no", "3": "unknown"}
 REGION_KEYS: Final = {str(n): region for n, region in enumerate(REGIONS, start=1)} | {
     "11": "abroad",
@@ -86,8 +92,10 @@ def position(text: str) -> Position:
     parts = text.split("*") if text else []
     if not parts:
         return Position(None, "language")
-    language = LANGUAGE_KEYS.get(parts[0].strip(), "fr")
-    answers: dict[str, Any] = {}
+    chosen = LANGUAGE_KEYS.get(parts[0].strip())
+    language: Language = chosen or "fr"
+    # The caller's choice is an answer: it sets the case's language (an off-screen key is none).
+    answers: dict[str, Any] = {"language": chosen} if chosen else {}
     keyed = [p.strip() for p in parts[1 : KEYED + 1]]
     tables: list[tuple[str, dict[str, Any]]] = [
         ("danger_now", DANGER_KEYS),

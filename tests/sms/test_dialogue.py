@@ -67,6 +67,7 @@ async def test_a_short_first_message_starts_the_questions_and_every_answer_is_st
 
     [final] = await contacts(runtime, session)
     assert final.answers == {
+        "language": "fr",
         "danger_now": True,
         "region": "Littoral",
         "child": "no",
@@ -90,7 +91,7 @@ async def test_zero_or_skip_passes_a_question(
     assert reply_of(await text(client, "0")) == T.render("ask_child", "fr")
     [stored] = await contacts(runtime, session)
     assert stored.body == "bonjour"
-    assert stored.answers == {}
+    assert stored.answers == {"language": "fr"}, "the language the caller is answered in, nothing else"
 
 
 async def test_an_answer_that_is_not_understood_is_kept_and_the_question_asked_once_more(
@@ -192,3 +193,52 @@ async def test_consent_to_share_with_a_partner_is_stored_as_given_and_no_answer_
     assert all(c.answers["callback"] is False for c in stored)
     assert "share" not in stored[2].answers and "share" not in stored[3].answers
     assert stored[3].body is not None and "peut-etre" in stored[3].body, "words not understood are kept"
+
+
+async def test_answers_after_the_case_opened_reach_the_case(
+    client: httpx.AsyncClient, runtime: Runtime, session: AsyncSession
+) -> None:
+    """Rule: the case opens at the first message and every later answer re-assesses it on everything said
+    so far: "child: yes" after "danger: yes" makes the case a minor's, the town sets the region."""
+    for said in ("allo", "0"):
+        await text(client, said)
+        await drain(runtime)
+    case = (await session.execute(select(Case))).scalar_one()
+    assert case.region is None and case.minor is False
+    for said in ("Bonaberi", "1", "1", "2", "2"):  # where, danger, child, callback, share
+        await text(client, said)
+        await drain(runtime)  # the worker runs between every answer, as in production
+    session.expire_all()
+    case = (await session.execute(select(Case))).scalar_one()
+    assert case.region == "Littoral"
+    assert case.minor is True, "child: yes, answered after the case opened"
+    assert case.severity == "critical" and case.imminent_danger is True
+    assert case.category != "non_actionable", "danger now: urgent, never non actionable"
+    assert case.language == "fr"
+
+
+async def test_a_milder_later_answer_never_lowers_the_case_and_an_agents_correction_stays(
+    client: httpx.AsyncClient, runtime: Runtime, session: AsyncSession
+) -> None:
+    """Rule: severity never drops on its own, and a category an agent set wins over the machine's."""
+    await text(client, "allo")
+    await text(client, "Mon patron garde mon passeport et me bat")
+    await text(client, "1")  # where: "1" is kept as text (not a town)
+    await text(client, "1")  # danger now: yes
+    await drain(runtime)
+    case = (await session.execute(select(Case))).scalar_one()
+    assert case.severity == "critical"
+    case.category = "risky_recruitment"
+    case.override = {
+        "category": "risky_recruitment",
+        "severity": "critical",
+        "machine": {"category": "trafficking", "severity": "critical"},
+    }
+    await session.flush()
+    await text(client, "2")  # child: no
+    await drain(runtime)
+    session.expire_all()
+    case = (await session.execute(select(Case))).scalar_one()
+    assert case.severity == "critical"
+    assert case.category == "risky_recruitment", "the agent's correction wins"
+    assert case.minor is False

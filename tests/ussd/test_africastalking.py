@@ -59,6 +59,7 @@ async def test_a_whole_session_is_one_case_with_the_reference_on_the_end_screen(
     assert end == default_screens().end("done", "en", reference=stored.row.reference)
     assert stored.row.channel == "ussd"
     assert stored.answers == {
+        "language": "en",
         "danger_now": True,
         "menu": "trafficking",
         "child": "yes",
@@ -95,7 +96,7 @@ async def test_a_session_that_drops_half_way_still_leaves_its_answers(
     assert await session.scalar(select(func.count()).select_from(Contact)) == 0, "a language alone is nothing"
     await dial(ussd, "3*1")
     [stored] = await contacts(runtime, session)
-    assert stored.answers == {"danger_now": True}
+    assert stored.answers == {"language": "pcm", "danger_now": True}
     await drain(runtime)
     case = (await session.execute(select(Case))).scalar_one()
     assert case.severity == "critical"
@@ -181,3 +182,41 @@ async def test_consent_to_share_is_stored_on_the_contact_before_the_description(
     assert stored["ATUid_no"]["share"] is False
     assert "share" not in stored["ATUid_none"]
     assert stored["ATUid_none"]["region"] == "Centre"
+
+
+async def test_answers_after_the_case_opened_reach_the_case(
+    ussd: httpx.AsyncClient, runtime: Runtime, session: AsyncSession
+) -> None:
+    """Rule: every later answer re-assesses the case on all answers and text so far; fields only gain
+    information (a known region replaces none, a category replaces non actionable, severity never drops)."""
+    steps = ["2", "2*1", "2*1*1", "2*1*1*1", "2*1*1*1*5", "2*1*1*1*5*1", "2*1*1*1*5*1*They locked my cousin"]
+    for n, text in enumerate(steps):
+        await dial(ussd, text)
+        await drain(runtime)  # the case opens at "danger: yes"; the worker runs between every screen
+        if n == 1:
+            first = (await session.execute(select(Case))).scalar_one()
+            assert first.severity == "critical" and first.category is None, "urgent, category not known yet"
+    session.expire_all()
+    case = (await session.execute(select(Case))).scalar_one()
+    assert case.severity == "critical"
+    assert case.category == "trafficking"
+    assert case.region == "Littoral"
+    assert case.minor is True
+    assert case.language == "en", "the language chosen on the first screen"
+
+
+async def test_the_language_chosen_on_the_first_screen_is_the_case_language(
+    ussd: httpx.AsyncClient, runtime: Runtime, session: AsyncSession
+) -> None:
+    """Rule: the caller's choice of language sets the case's language, whatever the machine guesses."""
+    await dial(ussd, "3*2*2*2*0*2*0")
+    [stored] = await contacts(runtime, session)
+    assert stored.answers["language"] == "pcm"
+    await drain(runtime)
+    case = (await session.execute(select(Case))).scalar_one()
+    assert case.language == "pcm"
+
+
+def test_topic_5_other_is_stored_as_other() -> None:
+    """Rule: "5 Autre" on the topic screen stores menu = other (docs/messaging.md)."""
+    assert position("1*2*5").answers == {"language": "fr", "danger_now": False, "menu": "other"}
