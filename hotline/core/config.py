@@ -30,6 +30,23 @@ class ConfigError(ValueError):
     """A setting is missing or unsafe; the message names it."""
 
 
+#: Twilio's "valid From" test number: parses as E.164, reaches nobody.
+PLACEHOLDER_FROM_NUMBER = "+15005550006"
+
+
+def is_e164(number: str) -> bool:
+    """A number Twilio accepts as a caller id or a sender: ``+`` and a valid number, as written."""
+    import phonenumbers
+
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.is_valid_number(parsed) and (
+        phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164) == number
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HOTLINE_", extra="ignore")
 
@@ -41,8 +58,10 @@ class Settings(BaseSettings):
     twilio_account_sid: str = "AC00000000000000000000000000000000"
     twilio_auth_token: SecretStr = SecretStr(DEV_PLACEHOLDER)
     twilio_api_url: str = "https://api.twilio.com"
-    # The number (or alphanumeric sender id) our SMS and calls come from.
-    twilio_from_number: str = "+2371503"
+    # The number our SMS and calls come from, and the caller id an emergency <Dial> shows the
+    # agent: E.164 (production refuses one that does not parse). The default is Twilio's test
+    # number, a valid placeholder.
+    twilio_from_number: str = PLACEHOLDER_FROM_NUMBER
     secret_key: SecretStr = SecretStr(DEV_PLACEHOLDER)
     caller_pepper: SecretStr = SecretStr(DEV_PLACEHOLDER)
     # ``id:base64key,...``, newest first (hotline.core.crypto). Empty in development only:
@@ -148,12 +167,16 @@ class Settings(BaseSettings):
             problems.append("HOTLINE_USSD_SECRET is a placeholder or shorter than 32 characters")
         if not self.public_base_url.startswith("https://"):
             problems.append("HOTLINE_PUBLIC_BASE_URL must be the https:// address Twilio calls")
+        if not is_e164(self.twilio_from_number):
+            problems.append("HOTLINE_TWILIO_FROM_NUMBER must be a valid E.164 number (+ and digits)")
         if problems:
             raise ConfigError("; ".join(problems))
         if self.is_sqlite:
             warnings.append("production on SQLite: fit for one small office only; use PostgreSQL + Redis")
         elif self.redis_url is None:
             warnings.append("production without HOTLINE_REDIS_URL: the queue lives in this process only")
+        if self.twilio_from_number == PLACEHOLDER_FROM_NUMBER:
+            warnings.append("HOTLINE_TWILIO_FROM_NUMBER is Twilio's test number: set the line's own")
         return warnings
 
     def _data_key_problems(self) -> list[str]:

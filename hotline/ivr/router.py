@@ -157,8 +157,9 @@ async def _turn(
     if not sid:
         return None, _missing_sid(runtime, route)
     call = await Call.load(runtime, PROVIDER, sid)
-    caller_id = field(form, "To", limit=32) or runtime.settings.twilio_from_number
-    return Turn(runtime, call, background, caller_id), None
+    # The line's configured E.164 number (checked at start-up), never the call's ``To``: a short
+    # code such as 1503 is not a caller id Twilio accepts on an outbound leg.
+    return Turn(runtime, call, background, runtime.settings.twilio_from_number), None
 
 
 @router.post("/incoming")

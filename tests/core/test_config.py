@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hotline.core.config import ConfigError, Settings
+from hotline.core.config import ConfigError, Settings, is_e164
 
 STRONG = "s" * 40
 
@@ -19,6 +19,7 @@ def production(**overrides: object) -> Settings:
         "public_base_url": "https://1503.example.cm",
         "database_url": "postgresql+asyncpg://hotline@db/hotline",
         "redis_url": "redis://cache:6379/0",
+        "twilio_from_number": "+237222231503",
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
@@ -39,6 +40,19 @@ def test_production_refuses_a_missing_or_placeholder_secret(name: str, value: st
 def test_production_needs_the_https_address_twilio_calls() -> None:
     with pytest.raises(ConfigError, match="PUBLIC_BASE_URL"):
         production(public_base_url="http://1503.example.cm").check_production()
+
+
+@pytest.mark.parametrize("number", ["+2371503", "1503", "2371503", "+237 2 22 23 15 03", "HOTLINE", ""])
+def test_production_refuses_a_from_number_that_is_not_e164(number: str) -> None:
+    """Rule: production never starts with a sender / caller id Twilio would refuse (a short code, spaces)."""
+    with pytest.raises(ConfigError, match="HOTLINE_TWILIO_FROM_NUMBER"):
+        production(twilio_from_number=number).check_production()
+
+
+def test_the_default_from_number_is_a_valid_placeholder_that_production_warns_about() -> None:
+    assert is_e164(Settings().twilio_from_number)
+    warnings = production(twilio_from_number=Settings().twilio_from_number).check_production()
+    assert any("TWILIO_FROM_NUMBER" in w for w in warnings)
 
 
 def test_production_on_sqlite_works_with_a_warning() -> None:

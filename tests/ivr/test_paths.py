@@ -6,6 +6,7 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hotline.core.config import is_e164
 from hotline.core.runtime import Runtime
 from hotline.intake.worker import Worker
 from hotline.ivr.phone import HungUp, Message, TwimlPhone
@@ -98,7 +99,9 @@ async def test_nine_from_any_menu_opens_a_critical_case_at_once_and_rings_the_pe
     call = await phone.call(caller)
     assert call.dialled and seen_before_dial
     dial = next(e.twiml for e in call.exchanges if "<Dial" in e.twiml)
-    assert "+237699000111" in dial and 'callerId="+2371503"' in dial
+    assert "+237699000111" in dial
+    assert f'callerId="{runtime.settings.twilio_from_number}"' in dial, "the configured number, not the To"
+    assert is_e164(runtime.settings.twilio_from_number)
     assert "+237690000001" not in dial, "the agent must never see the caller's number"
     assert "Personne n'a pu répondre" in call.said
     await drain(runtime)
@@ -344,3 +347,28 @@ async def test_answers_in_between_are_stored_without_a_pipeline_job_each(
     await phone.call(Scripted.pressing(["1", "9"], message=10))
     total = await session.scalar(select(func.count()).select_from(OutboxEntry))
     assert total - entries == 4, "arrival, danger (at once), the unanswered dial, the message"
+
+
+async def test_the_language_pressed_in_the_first_menu_is_the_case_language(
+    phone: TwimlPhone, runtime: Runtime, session: AsyncSession
+) -> None:
+    """Rule: 2 (English) or 3 (Pidgin) in the language menu sets the case's language, whatever triage guesses."""
+    await phone.call(Scripted.pressing(["3", "2", "2", "2", "0", "4", "2", "2"], message=20))
+    await drain(runtime)
+    case = (await session.execute(select(Case))).scalar_one()
+    assert case.language == "pcm"
+
+
+async def test_an_emergency_before_any_topic_is_urgent_with_its_category_unknown(
+    phone: TwimlPhone, runtime: Runtime, session: AsyncSession
+) -> None:
+    """Rule: 9 or 0 before a topic is a critical case of unknown category (null), never "non actionable";
+    the language the caller chose is kept through the message that follows."""
+    await phone.call(Scripted.pressing(["2", "0"], message=15, agent=False))
+    await phone.call(Scripted.pressing(["1", "9"], message=15, agent=False), number="+237690000002")
+    await drain(runtime)
+    cases = {c.language: c for c in (await session.execute(select(Case))).scalars()}
+    assert set(cases) == {"en", "fr"}
+    for case in cases.values():
+        assert case.severity == "critical" and case.imminent_danger is True
+        assert case.category is None
