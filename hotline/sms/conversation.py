@@ -90,18 +90,27 @@ class Conversation:
     async def handle(self, message: Inbound) -> Reply:
         key = f"{message.channel}:{message.caller_ref}" if message.known_caller else None
         dialogue = await self._load(key)
-        if dialogue is not None and dialogue.last_sid == message.sid:
-            return Reply(dialogue.last_reply or None, "duplicate")
+        if dialogue is not None and (earlier := dialogue.reply_to(message.sid)) is not None:
+            # A provider retry, even one that arrives after later messages: the first reply
+            # again, and nothing stored, moved or consented to.
+            return Reply(earlier or None, "duplicate")
         command = None if message.media else self.vocabulary.command(message.body)
         if command is not None:
             return await self._command(message, command, key, dialogue)
         if dialogue is not None and dialogue.active:
             return await self._answer(message, key, dialogue)
-        return await self._report(message, key)
+        return await self._report(message, key, previous=dialogue)
 
     # -- reports ------------------------------------------------------------------------
 
-    async def _report(self, message: Inbound, key: str | None, *, asked_help: Command | None = None) -> Reply:
+    async def _report(
+        self,
+        message: Inbound,
+        key: str | None,
+        *,
+        asked_help: Command | None = None,
+        previous: Dialogue | None = None,
+    ) -> Reply:
         answers: dict[str, Any] = {"media": message.media} if message.media else {}
         if (chosen := self._chosen_language(message.body, asked_help)) is not None:
             # The language the caller is answered in is the case's: the agent calls back in it.
@@ -138,11 +147,20 @@ class Conversation:
         opening = asked_help is not None or (not message.media and self.vocabulary.is_opening(message.body))
         if opening and key is not None:
             text = self.templates.render("help" if asked_help else "ask_what", language)
-            started = Dialogue(contact_sid=message.sid, reference=reference, language=language)
+            # A new dialogue remembers the ids the last one answered: their late retries stay retries.
+            started = Dialogue(
+                contact_sid=message.sid,
+                reference=reference,
+                language=language,
+                replies=dict(previous.replies) if previous is not None else {},
+            )
             await self._save(key, started.replied(message.sid, text))
             return Reply(text, outcome, outbox)
         template = "follow_up" if follow_up else "received"
-        return Reply(self.templates.render(template, language, reference=reference), outcome, outbox)
+        text = self.templates.render(template, language, reference=reference)
+        if previous is not None and key is not None:
+            await self._save(key, previous.replied(message.sid, text))
+        return Reply(text, outcome, outbox)
 
     # -- the dialogue ---------------------------------------------------------------------
 
@@ -188,7 +206,7 @@ class Conversation:
         language = dialogue.language if dialogue else (command.language or DEFAULT_LANGUAGE)
         if command.keyword is Keyword.help:
             if dialogue is None or not dialogue.active:
-                return await self._report(message, key, asked_help=command)
+                return await self._report(message, key, asked_help=command, previous=dialogue)
             text = (
                 self.templates.render("help", language)
                 if dialogue.step == WHAT

@@ -12,7 +12,7 @@ is asked once more; a second miss moves on.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -31,6 +31,8 @@ QUESTION = {
     SHARE: "ask_share",
 }
 MAX_RETRIES = 1
+#: Provider ids remembered per dialogue with their replies (a dialogue is about ten messages).
+MAX_REMEMBERED = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,10 +47,19 @@ class Dialogue:
     retries: int = 0
     last_sid: str = ""
     last_reply: str = ""
+    replies: dict[str, str] = field(default_factory=dict)
+    """Every provider id this caller's dialogue answered, with the reply it got: a retry, however
+    late, gets that reply again and changes nothing."""
 
     @property
     def active(self) -> bool:
         return self.step != DONE
+
+    def reply_to(self, sid: str) -> str | None:
+        """The reply a message already had, or None for a message never seen."""
+        if sid in self.replies:
+            return self.replies[sid]
+        return self.last_reply if sid and sid == self.last_sid else None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -58,7 +69,10 @@ class Dialogue:
         return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
 
     def replied(self, sid: str, reply: str) -> Dialogue:
-        return replace(self, last_sid=sid, last_reply=reply)
+        replies = {**self.replies, sid: reply}
+        while len(replies) > MAX_REMEMBERED:
+            del replies[next(iter(replies))]
+        return replace(self, last_sid=sid, last_reply=reply, replies=replies)
 
 
 @dataclass(frozen=True, slots=True)

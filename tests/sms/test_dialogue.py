@@ -242,3 +242,36 @@ async def test_a_milder_later_answer_never_lowers_the_case_and_an_agents_correct
     assert case.severity == "critical"
     assert case.category == "risky_recruitment", "the agent's correction wins"
     assert case.minor is False
+
+
+async def test_a_late_retry_of_an_earlier_message_is_never_taken_as_the_current_answer(
+    client: httpx.AsyncClient, runtime: Runtime, session: AsyncSession
+) -> None:
+    """Rule: a MessageSid the dialogue already answered gets its first reply again and changes nothing,
+    even when Twilio redelivers it after later messages; consent comes only from the consent question."""
+    sids = {said: f"SM{n:032d}" for n, said in enumerate(("allo", "what", "where", "danger", "child"))}
+    bodies = {"allo": "allo", "what": "On me retient", "where": "Kumba", "danger": "1", "child": "2"}
+    first_replies = {name: reply_of(await text(client, bodies[name], sid=sids[name])) for name in bodies}
+    assert first_replies["child"] == T.render("ask_callback", "fr")
+    # Now at the callback question, Twilio redelivers "1" (danger: yes) and the opening "allo".
+    assert reply_of(await text(client, "1", sid=sids["danger"])) == first_replies["danger"]
+    assert reply_of(await text(client, "allo", sid=sids["allo"])) == first_replies["allo"]
+    [midway] = await contacts(runtime, session)
+    assert "callback" not in midway.answers, "a retried '1' is not consent to a callback"
+    assert contact_callback_number(runtime.keyring, midway.row) is None
+    assert reply_of(await text(client, "2")) == T.render("ask_share", "fr"), "still at the callback question"
+    assert reply_of(await text(client, "what", sid=sids["what"])) == first_replies["what"]
+    done = reply_of(await text(client, "2"))
+    assert done == T.render("done", "fr", reference=midway.row.reference)
+    [final] = await contacts(runtime, session)
+    assert final.answers == {
+        "language": "fr",
+        "region": "Sud-Ouest",
+        "danger_now": True,
+        "child": "no",
+        "callback": False,
+        "share": False,
+    }
+    assert final.body == "allo\nOn me retient\nKumba"
+    await drain(runtime)
+    assert len((await session.execute(select(Case))).scalars().all()) == 1
