@@ -246,6 +246,54 @@ def open_case_reference_lookup(label: str) -> Any:
     )
 
 
+#: Two texts of one caller this close together are one story (a long SMS that Twilio did not
+#: concatenate arrives as separate messages): the second is told the first one's reference.
+SAME_STORY_WINDOW = timedelta(minutes=15)
+
+
+def pending_contact_reference_lookup(label: str) -> Any:
+    """The reference of the caller's latest text on the same channel that has no case yet
+    (the worker has not opened it), within :data:`SAME_STORY_WINDOW`; a labelled scalar
+    subquery. Bind parameters: those of :func:`open_case_reference_lookup` and
+    ``pending_channel``, ``pending_since``."""
+    return (
+        select(Contact.reference)
+        .where(
+            Contact.caller_ref == bindparam("open_case_caller_ref", type_=Contact.caller_ref.type),
+            Contact.channel == bindparam("pending_channel", type_=Contact.channel.type),
+            Contact.training == bindparam("open_case_training", type_=Contact.training.type),
+            Contact.case_id.is_(None),
+            Contact.received_at >= bindparam("pending_since", type_=Contact.received_at.type),
+            Contact.reference != bindparam("open_case_exclude", type_=Contact.reference.type),
+        )
+        .order_by(Contact.received_at.desc())
+        .limit(1)
+        .scalar_subquery()
+        .label(label)
+    )
+
+
+async def pending_contact_reference(
+    session: AsyncSession,
+    caller_ref: str,
+    *,
+    channel: str,
+    now: datetime,
+    training: bool,
+    exclude_reference: str,
+) -> str | None:
+    """:func:`pending_contact_reference_lookup`, asked on its own."""
+    params = {
+        **open_case_lookup_params(
+            caller_ref, now=now, training=training, exclude_reference=exclude_reference
+        ),
+        "pending_channel": channel,
+        "pending_since": now - SAME_STORY_WINDOW,
+    }
+    value = await session.scalar(select(pending_contact_reference_lookup("pending")), params)
+    return None if value is None else str(value)
+
+
 def open_case_lookup_params(
     caller_ref: str,
     *,

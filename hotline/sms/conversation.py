@@ -23,7 +23,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from hotline.cases.service import open_case_lookup_params, open_case_of_caller, open_case_reference_lookup
+from hotline.cases.service import (
+    SAME_STORY_WINDOW,
+    open_case_lookup_params,
+    open_case_of_caller,
+    open_case_reference_lookup,
+    pending_contact_reference,
+    pending_contact_reference_lookup,
+)
 from hotline.core.db import unit_of_work
 from hotline.core.logging import get_logger
 from hotline.core.runtime import Runtime
@@ -39,7 +46,13 @@ log = get_logger(__name__)
 
 #: Asked with every new report's insert: has the caller sent STOP, and which open case of
 #: theirs does this text follow up (the reply names it).
-CALLER_CONTEXT = Lookups((repository.opted_out_lookup("opted_out"), open_case_reference_lookup("follow_up")))
+CALLER_CONTEXT = Lookups(
+    (
+        repository.opted_out_lookup("opted_out"),
+        open_case_reference_lookup("follow_up"),
+        pending_contact_reference_lookup("same_story"),
+    )
+)
 
 
 def caller_context_params(incoming: IncomingContact) -> dict[str, Any]:
@@ -52,6 +65,8 @@ def caller_context_params(incoming: IncomingContact) -> dict[str, Any]:
             training=incoming.training,
             exclude_reference=incoming.reference,
         ),
+        "pending_channel": incoming.channel,
+        "pending_since": incoming.received_at - SAME_STORY_WINDOW,
     }
 
 
@@ -135,7 +150,11 @@ class Conversation:
         if recorded.found:
             # Asked with the insert: one round trip for a new report, the common case.
             opted_out = bool(recorded.found["opted_out"])
-            follow_up = None if opted_out or not message.known_caller else recorded.found["follow_up"]
+            follow_up = (
+                None
+                if opted_out or not message.known_caller
+                else recorded.found["follow_up"] or recorded.found["same_story"]
+            )
         else:
             opted_out, follow_up = await self._caller_context(
                 message, recorded.reference, find_case=not recorded.spooled
@@ -275,10 +294,22 @@ class Conversation:
                 opted_out = await repository.is_opted_out(session, message.caller_ref)
                 if opted_out or not find_case or not message.known_caller:
                     return opted_out, None
+                now = self.runtime.clock()
                 case = await open_case_of_caller(
                     session,
                     message.caller_ref,
-                    now=self.runtime.clock(),
+                    now=now,
+                    training=message.training,
+                    exclude_reference=own_reference,
+                )
+                if case is not None:
+                    return False, case.reference
+                # A retry of the second half of a split text: told the first half's reference again.
+                same_story = await pending_contact_reference(
+                    session,
+                    message.caller_ref,
+                    channel=message.channel,
+                    now=now,
                     training=message.training,
                     exclude_reference=own_reference,
                 )
@@ -286,7 +317,7 @@ class Conversation:
             # The database is away: the report is spooled; answer as for anyone else.
             log.warning("sms.caller_lookup_failed", reason=type(exc).__name__)
             return False, None
-        return False, case.reference if case is not None else None
+        return False, same_story
 
     async def _opted_out(self, caller_ref: str) -> bool:
         try:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hotline.core.runtime import Runtime
 from hotline.intake.worker import Worker
-from hotline.models import AuditEntry, Case, CaseStatus, OptOut
+from hotline.models import AuditEntry, Case, CaseStatus, Contact, OptOut
 from hotline.sms.templates import default_templates
 from tests.fixtures.messaging import contacts, drain, reply_of, text
 
@@ -139,3 +139,37 @@ async def test_withheld_numbers_are_never_joined_together(
         assert reply is not None
         await Worker(runtime, block_seconds=0.2).run_once()
     assert len(await cases(session)) == 2
+
+
+async def test_the_two_halves_of_a_split_text_are_one_story_under_one_reference(
+    client: httpx.AsyncClient, runtime: Runtime, session: AsyncSession
+) -> None:
+    """Rule: the second half of a long SMS that Twilio did not concatenate, arriving before the worker
+    opened the first half's case, is told the first half's reference, and both land in that one case."""
+    first_half = "Ma cousine de 16 ans travaille chez un couple a Bonaberi, ils ont pris ses papiers et"
+    second_half = " ne la laissent pas sortir, elle dort par terre et ne recoit aucun salaire depuis mai."
+    first = reply_of(await text(client, first_half, sid="SM" + "a" * 32))
+    second = reply_of(await text(client, second_half.strip(), sid="SM" + "b" * 32))
+    [opened, *_] = await contacts(runtime, session)
+    reference = opened.row.reference
+    assert first == T.render("received", "fr", reference=reference)
+    assert second == T.render("follow_up", "fr", reference=reference)
+    again = reply_of(await text(client, second_half.strip(), sid="SM" + "b" * 32))
+    assert again == second, "Twilio's retry of the second half names the same reference"
+    await drain(runtime)
+    assert [c.reference for c in await cases(session)] == [reference]
+    again = reply_of(await text(client, second_half.strip(), sid="SM" + "b" * 32))
+    assert again == second, "and so does a retry after the case opened"
+
+
+async def test_a_text_from_someone_else_or_much_later_is_not_the_same_story(
+    client: httpx.AsyncClient, runtime: Runtime, session: AsyncSession
+) -> None:
+    await text(client, MILD)
+    other = reply_of(await text(client, URGENT, sender="+237690000099"))
+    told = {c.row.reference for c in await contacts(runtime, session)}
+    assert other in {T.render("received", "fr", reference=r) for r in told}
+    await session.execute(update(Contact).values(received_at=runtime.clock() - timedelta(hours=1)))
+    later = reply_of(await text(client, URGENT))
+    [newest] = [c.row.reference for c in await contacts(runtime, session) if c.row.reference not in told]
+    assert later == T.render("received", "fr", reference=newest)
