@@ -117,6 +117,18 @@ async def test_the_text_dialogue_whatsapp_media_and_ussd_leave_no_number_words_o
         for keyed in ("", "1", "1*1", "1*1*1*2*5", "1*1*1*2*5*1", "1*1*1*2*5*1*Mireille frappe a Bepanda"):
             form = {"sessionId": "ATUid_p", "phoneNumber": USSD_NUMBER, "networkCode": "62401", "text": keyed}
             assert (await ussd.post(f"/ussd/africastalking?key={USSD_SECRET}", data=form)).status_code == 200
+        ended = {
+            "sessionId": "ATUid_p",
+            "phoneNumber": USSD_NUMBER,
+            "status": "Incomplete",
+            "input": "1*1*1*2*5*1*Mireille frappe a Bepanda",
+            "errorMessage": f"USER_TIMEOUT {USSD_NUMBER}",
+            "durationInMillis": "30100",
+            "hopsCount": "7",
+        }
+        assert (
+            await ussd.post(f"/ussd/africastalking/events?key={USSD_SECRET}", data=ended)
+        ).status_code == 200
     worker = Worker(runtime, block_seconds=0.2)
     while await worker.run_once():
         pass
@@ -124,6 +136,7 @@ async def test_the_text_dialogue_whatsapp_media_and_ussd_leave_no_number_words_o
 
     logs = real_logging.getvalue()
     assert "sms.received" in logs and "ussd.received" in logs, "the flow must actually have logged"
+    assert "ussd.session_end" in logs
     for output in (logs, metrics):
         for number in (NUMBER, USSD_NUMBER):
             assert number not in output and number[1:] not in output and number[4:] not in output

@@ -281,18 +281,21 @@ async def find_contact(session: AsyncSession, provider: str, provider_id: str) -
     return result.scalar_one_or_none()
 
 
+# Bind names unlike the columns': an UPDATE reserves a column's own name for its SET clause.
 _SET_PROVIDER_STATUS = (
     update(_CONTACTS)
     .where(
-        _CONTACTS.c.provider == bindparam("provider", type_=_CONTACTS.c.provider.type),
-        _CONTACTS.c.provider_id == bindparam("provider_id", type_=_CONTACTS.c.provider_id.type),
+        _CONTACTS.c.provider == bindparam("b_provider", type_=_CONTACTS.c.provider.type),
+        _CONTACTS.c.provider_id == bindparam("b_provider_id", type_=_CONTACTS.c.provider_id.type),
     )
-    .values(provider_status=bindparam("status", type_=_CONTACTS.c.provider_status.type))
+    .values(provider_status=bindparam("b_status", type_=_CONTACTS.c.provider_status.type))
 )
 
 
-async def set_provider_status(session: Executor, provider: str, provider_id: str, status: str) -> None:
-    """One statement: it may run on an autocommit connection (:func:`hotline.core.db.single_statements`)."""
-    await session.execute(
-        _SET_PROVIDER_STATUS, {"provider": provider, "provider_id": provider_id, "status": status}
+async def set_provider_status(session: Executor, provider: str, provider_id: str, status: str) -> bool:
+    """One statement: it may run on an autocommit connection (:func:`hotline.core.db.single_statements`).
+    True when a contact had that provider id."""
+    result = await session.execute(
+        _SET_PROVIDER_STATUS, {"b_provider": provider, "b_provider_id": provider_id, "b_status": status}
     )
+    return bool(getattr(result, "rowcount", 0))

@@ -87,6 +87,21 @@ async def test_the_final_call_status_is_kept_on_the_contact(
     assert contact.provider_status == "completed"
 
 
+async def test_a_call_status_in_progress_is_kept_on_the_contact_too(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """The non-final statuses (ringing, in-progress) are saved as well: the UPDATE once used bind
+    names its SET clause reserves, failed on every call and was only logged."""
+    form = call_form(caller="+237690000001", account_sid=ACCOUNT_SID)
+    await post(client, "/twilio/voice/incoming", form)
+    response = await post(
+        client, "/twilio/voice/status", {"CallSid": form["CallSid"], "CallStatus": "in-progress"}
+    )
+    assert response.status_code == 204
+    contact = (await session.execute(select(Contact))).scalar_one()
+    assert contact.provider_status == "in-progress"
+
+
 async def test_an_unknown_step_after_a_flow_change_starts_the_menu_again(client: httpx.AsyncClient) -> None:
     form = call_form(caller="+237690000001", account_sid=ACCOUNT_SID)
     await post(client, "/twilio/voice/incoming", form)

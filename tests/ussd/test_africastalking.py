@@ -220,3 +220,80 @@ async def test_the_language_chosen_on_the_first_screen_is_the_case_language(
 def test_topic_5_other_is_stored_as_other() -> None:
     """Rule: "5 Autre" on the topic screen stores menu = other (docs/messaging.md)."""
     assert position("1*2*5").answers == {"language": "fr", "danger_now": False, "menu": "other"}
+
+
+def _session_end_form(status: str, text: str, *, session_id: str = "ATUid_1") -> dict[str, str]:
+    """Africa's Talking's end-of-session notification, as its events callback posts it."""
+    return {
+        "sessionId": session_id,
+        "serviceCode": "*1503#",
+        "networkCode": "62401",
+        "phoneNumber": NUMBER,
+        "status": status,
+        "cost": "KES 0.0000",
+        "durationInMillis": "48231",
+        "hopsCount": "4",
+        "input": text,
+        "lastAppResponse": "CON Which region?",
+        "errorMessage": "USER_TIMEOUT" if status != "Success" else "",
+        "date": "2026-12-04 18:02:11.000",
+    }
+
+
+@pytest.mark.parametrize("path", [PATH, f"/ussd/africastalking/events?key={USSD_SECRET}"])
+async def test_an_incomplete_session_ends_the_dialogue_as_a_partial_report(
+    ussd: httpx.AsyncClient, runtime: Runtime, session: AsyncSession, path: str
+) -> None:
+    """Rule: the end-of-session notification (on its own route or the session URL) is never answered
+    with the menu; an incomplete session leaves what was keyed, the last screen's entries included,
+    with the status on the contact, counted."""
+    for text in ("2", "2*1", "2*1*1"):
+        await dial(ussd, text)
+    # The caller answered the child question, but that last request never reached us.
+    response = await ussd.post(path, data=_session_end_form("Incomplete", "2*1*1*1"))
+    assert response.status_code == 200 and response.text == ""
+    [stored] = await contacts(runtime, session)
+    assert stored.answers == {"language": "en", "danger_now": True, "menu": "trafficking", "child": "yes"}
+    assert stored.row.provider_status == "incomplete"
+    await drain(runtime)
+    case = (await session.execute(select(Case))).scalar_one()
+    assert case.minor is True and case.category == "trafficking"
+    ended = runtime.metrics.webhooks.labels(route="ussd.session_end", outcome="incomplete")
+    assert ended._value.get() == 1
+
+
+async def test_a_session_that_ended_before_any_answer_is_counted_abandoned_and_stores_nothing(
+    ussd: httpx.AsyncClient, runtime: Runtime, session: AsyncSession
+) -> None:
+    await dial(ussd, "")
+    await dial(ussd, "1")
+    response = await ussd.post(PATH, data=_session_end_form("Failed", "1"))
+    assert response.status_code == 200
+    assert await session.scalar(select(func.count()).select_from(Contact)) == 0
+    abandoned = runtime.metrics.webhooks.labels(route="ussd.session_end", outcome="abandoned")
+    assert abandoned._value.get() == 1
+
+
+async def test_the_end_notification_needs_the_secret_too(ussd: httpx.AsyncClient) -> None:
+    response = await ussd.post("/ussd/africastalking/events", data=_session_end_form("Success", "1*1"))
+    assert response.status_code == 403
+
+
+async def test_a_late_retry_of_an_earlier_screen_changes_nothing(
+    ussd: httpx.AsyncClient, runtime: Runtime, session: AsyncSession
+) -> None:
+    """Rule: a step the gateway sends again after later ones gets the screen it first got, and the
+    answers stay as the caller gave them."""
+    first = {text: await dial(ussd, text) for text in ("2", "2*1", "2*1*1", "2*1*1*2", "2*1*1*2*5")}
+    assert await dial(ussd, "2*1") == first["2*1"]
+    assert await dial(ussd, "2*1*1*2") == first["2*1*1*2"]
+    [stored] = await contacts(runtime, session)
+    assert stored.answers == {
+        "language": "en",
+        "danger_now": True,
+        "menu": "trafficking",
+        "child": "no",
+        "region": "Littoral",
+    }
+    await drain(runtime)
+    assert await session.scalar(select(func.count()).select_from(Case)) == 1
