@@ -110,6 +110,14 @@ async def test_the_text_dialogue_whatsapp_media_and_ussd_leave_no_number_words_o
         assert (await text(client, body, sender=NUMBER)).status_code == 200
     media = {"NumMedia": "1", "MediaUrl0": MEDIA_URL, "MediaContentType0": "audio/ogg"}
     await text(client, "", sender=f"whatsapp:{NUMBER}", extra=media)
+    location = {
+        "MessageType": "location",
+        "Latitude": "4.0873417",
+        "Longitude": "9.6826151",
+        "Address": "Rue Mireille, Bepanda, Douala",
+        "Label": "chez Mireille",
+    }
+    await text(client, "", sender=f"whatsapp:{NUMBER}", extra=location)
 
     runtime.settings = runtime.settings.model_copy(update={"ussd_secret": SecretStr(USSD_SECRET)})
     transport = httpx.ASGITransport(app=app_for(runtime), client=("127.0.0.1", 40000))
@@ -142,6 +150,7 @@ async def test_the_text_dialogue_whatsapp_media_and_ussd_leave_no_number_words_o
             assert number not in output and number[1:] not in output and number[4:] not in output
         assert "Mireille" not in output and "Bépanda" not in output and "frappe" not in output
         assert MEDIA_URL not in output and "ME" + "3" * 32 not in output
+        assert "4.0873417" not in output and "9.6826151" not in output and "4.087341" not in output
     # The test's own HTTP client logs the URLs it calls ("httpx" logger); the server never logs the secret.
     server_lines = [line for line in logs.splitlines() if '"logger": "httpx"' not in line]
     assert server_lines and not any(USSD_SECRET in line for line in server_lines)

@@ -69,6 +69,24 @@ def highlight(text: str, words: list[str]) -> Markup:
     return Markup("").join(out)
 
 
+def _is_location(key: str, value: Any) -> bool:
+    return (key == "location" or key.startswith("location.")) and isinstance(value, dict)
+
+
+def shown_location(location: dict[str, Any]) -> Markup:
+    """A WhatsApp pin for the agent: the coordinates as a map link, then the address and label."""
+    try:
+        lat, lon = float(location["latitude"]), float(location["longitude"])
+    except (KeyError, TypeError, ValueError):
+        return escape(str(location))
+    link = Markup(
+        '<a href="https://www.openstreetmap.org/?mlat={lat}&amp;mlon={lon}#map=17/{lat}/{lon}"'
+        ' rel="noreferrer noopener" target="_blank">{lat}, {lon}</a>'
+    ).format(lat=f"{lat:.6f}", lon=f"{lon:.6f}")
+    words = [escape(str(location[k])) for k in ("label", "address") if location.get(k)]
+    return Markup(" · ").join([link, *words])
+
+
 def recordings_of(answers: dict[str, Any]) -> list[str]:
     sid = answers.get("recording_sid")
     return [str(sid)] if isinstance(sid, str) and sid else []
@@ -91,7 +109,11 @@ async def build(session: AsyncSession, keyring: Keyring, case: Case) -> CasePage
                 kind="contact",
                 title=contact.channel,
                 text=highlight(body, words) if body else None,
-                answers={k: v for k, v in answers.items() if k not in HIDDEN_ANSWERS and v not in (None, "")},
+                answers={
+                    k: shown_location(v) if _is_location(k, v) else v
+                    for k, v in answers.items()
+                    if k not in HIDDEN_ANSWERS and v not in (None, "")
+                },
                 recordings=sids,
                 callback=contact.callback_number_enc is not None,
             )

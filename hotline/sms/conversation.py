@@ -37,7 +37,7 @@ from hotline.core.runtime import Runtime
 from hotline.intake.gateway import accept, amend_contact
 from hotline.intake.service import IncomingContact, Lookups
 from hotline.sms import repository
-from hotline.sms.dialogue import DONE, QUESTION, WHAT, Dialogue, answer
+from hotline.sms.dialogue import DONE, QUESTION, WHAT, WHERE, Dialogue, Step, answer, region_of_place
 from hotline.sms.keywords import Command, Keyword, default_vocabulary
 from hotline.sms.language import guess
 from hotline.sms.templates import Language, default_templates
@@ -74,6 +74,15 @@ PROVIDER = "twilio"
 DEFAULT_LANGUAGE: Language = "fr"
 
 
+def _location_answers(location: dict[str, Any], key: str) -> dict[str, Any]:
+    """A pin as answers: the pin itself under ``key``, and the region its label or address names."""
+    answers: dict[str, Any] = {key: location}
+    region = region_of_place(location.get("label"), location.get("address"))
+    if region is not None:
+        answers["region"] = region
+    return answers
+
+
 @dataclass(frozen=True, slots=True)
 class Inbound:
     sid: str
@@ -83,6 +92,8 @@ class Inbound:
     """False when the sender's number did not parse: such senders share one caller_ref."""
     body: str
     media: list[dict[str, str]] = field(default_factory=list)
+    location: dict[str, Any] | None = None
+    """A WhatsApp location pin: latitude, longitude, address and label (sealed with the answers)."""
     reply_to: str = ""
     """The sender's address, used only to seal a callback number the caller agreed to."""
     training: bool = False
@@ -109,7 +120,7 @@ class Conversation:
             # A provider retry, even one that arrives after later messages: the first reply
             # again, and nothing stored, moved or consented to.
             return Reply(earlier or None, "duplicate")
-        command = None if message.media else self.vocabulary.command(message.body)
+        command = None if message.media or message.location else self.vocabulary.command(message.body)
         if command is not None:
             return await self._command(message, command, key, dialogue)
         if dialogue is not None and dialogue.active:
@@ -127,6 +138,8 @@ class Conversation:
         previous: Dialogue | None = None,
     ) -> Reply:
         answers: dict[str, Any] = {"media": message.media} if message.media else {}
+        if message.location is not None:
+            answers.update(_location_answers(message.location, "location"))
         if (chosen := self._chosen_language(message.body, asked_help)) is not None:
             # The language the caller is answered in is the case's: the agent calls back in it.
             answers["language"] = chosen
@@ -163,7 +176,9 @@ class Conversation:
             return Reply(None, outcome, outbox)
         language = self._language(message.body, asked_help)
         reference = follow_up or recorded.reference
-        opening = asked_help is not None or (not message.media and self.vocabulary.is_opening(message.body))
+        opening = asked_help is not None or (
+            not message.media and message.location is None and self.vocabulary.is_opening(message.body)
+        )
         if opening and key is not None:
             text = self.templates.render("help" if asked_help else "ask_what", language)
             # A new dialogue remembers the ids the last one answered: their late retries stay retries.
@@ -184,10 +199,18 @@ class Conversation:
     # -- the dialogue ---------------------------------------------------------------------
 
     async def _answer(self, message: Inbound, key: str | None, dialogue: Dialogue) -> Reply:
-        step = answer(dialogue, message.body, self.vocabulary)
+        if message.location is not None and not message.body.strip():
+            # A pin answers "where"; sent at another question it is kept and that question asked again.
+            step = (
+                answer(dialogue, "0", self.vocabulary) if dialogue.step == WHERE else Step(dialogue, {}, None)
+            )
+        else:
+            step = answer(dialogue, message.body, self.vocabulary)
         answers = dict(step.answers)
         if message.media:
             answers[f"media.{message.sid}"] = message.media
+        if message.location is not None:
+            answers.update(_location_answers(message.location, f"location.{message.sid}"))
         consent = step.answers.get("callback") is True
         amended = await amend_contact(
             self.runtime,

@@ -153,6 +153,18 @@ def region_of(text: str) -> str | None:
     return _towns().get(" ".join(words))
 
 
+def region_of_place(*names: str | None) -> str | None:
+    """The region of a place a phone named (a location pin's label, then its address, read part by
+    part: "Rue 1.234, Bonaberi, Douala, Cameroun"), through the gazetteer; None when unknown."""
+    for name in names:
+        if not name:
+            continue
+        for part in (name, *reversed(name.split(","))):
+            if (region := region_of(part)) is not None:
+                return region
+    return None
+
+
 def warm() -> None:
     """Load the gazetteer now (start-up), not during the first caller's answer."""
     _towns()

@@ -52,6 +52,25 @@ def media_of(form: FormData) -> list[dict[str, str]]:
     return media
 
 
+def location_of(form: FormData) -> dict[str, object] | None:
+    """A WhatsApp location pin (``MessageType=location``): coordinates, and the address and label
+    the sender's app attached. Personal data: it is sealed with the answers, never logged."""
+    latitude, longitude = field(form, "Latitude", limit=32), field(form, "Longitude", limit=32)
+    if field(form, "MessageType", limit=32).lower() != "location" and not (latitude and longitude):
+        return None
+    try:
+        lat, lon = float(latitude), float(longitude)
+    except ValueError:
+        return None
+    if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
+        return None
+    location: dict[str, object] = {"latitude": lat, "longitude": lon}
+    for name, key in (("Address", "address"), ("Label", "label")):
+        if value := field(form, name, limit=512).strip():
+            location[key] = value
+    return location
+
+
 @router.post("/incoming")
 async def incoming(form: TwilioForm, runtime: RuntimeDep, background: BackgroundTasks) -> Response:
     watch = Stopwatch()
@@ -79,6 +98,7 @@ async def incoming(form: TwilioForm, runtime: RuntimeDep, background: Background
         known_caller=e164 is not None,
         body=field(form, "Body", limit=MAX_BODY_CHARS),
         media=media_of(form),
+        location=location_of(form),
         reply_to=sender,
         training=runtime.settings.training,
     )
@@ -87,7 +107,13 @@ async def incoming(form: TwilioForm, runtime: RuntimeDep, background: Background
         background.add_task(publish, runtime, outbox_id)
     runtime.metrics.webhooks.labels(route="sms.incoming", outcome=reply.outcome).inc()
     runtime.metrics.webhook_seconds.labels(route="sms.incoming").observe(watch.elapsed)
-    log.info("sms.received", channel=channel, outcome=reply.outcome, media=len(message.media))
+    log.info(
+        "sms.received",
+        channel=channel,
+        outcome=reply.outcome,
+        media=len(message.media),
+        location=message.location is not None,
+    )
     return twiml(reply.text)
 
 
