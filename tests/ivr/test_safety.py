@@ -195,3 +195,42 @@ async def test_prompts_are_only_twilio_voices_in_the_callers_language(phone: Twi
 
     call = await phone.call(Listener(["1", "1", "1", "1", "1", "1"], [Message(3)]))
     assert {h.language for h in call.heard[3:]} == {"fr-FR"}
+
+
+async def test_a_replayed_menu_action_gets_the_same_twiml_and_changes_nothing(
+    client: httpx.AsyncClient, runtime: Runtime, session: AsyncSession
+) -> None:
+    """Rule: an action webhook Twilio sends again (even after later keys) answers as it first did, and the
+    contact keeps exactly the keys the caller pressed; consent comes only from the share and callback menus."""
+    form = call_form(caller=NUMBER, account_sid=ACCOUNT_SID)
+    await post(client, "/twilio/voice/incoming", form)
+    walk = [("language", "2"), ("topic", "1"), ("child", "1"), ("region", "5"), ("callback", "2")]
+    first = {}
+    for step, key in walk:
+        response = await post(client, f"/twilio/voice/menu/{step}?try=1", {**form, "Digits": key})
+        first[step] = response.text
+    for step, key in [("topic", "1"), ("language", "2"), ("child", "1")]:  # late replays
+        again = await post(client, f"/twilio/voice/menu/{step}?try=1", {**form, "Digits": key})
+        assert again.text == first[step]
+    await post(client, "/twilio/voice/menu/share?try=1", {**form, "Digits": "2"})
+    recorded = {**form, "RecordingSid": "RE" + "4" * 32, "RecordingDuration": "12"}
+    goodbye = await post(client, "/twilio/voice/recorded/message", recorded)
+    assert (await post(client, "/twilio/voice/recorded/message", recorded)).text == goodbye.text
+    for _ in range(2):
+        await post(client, "/twilio/voice/status", {**form, "CallStatus": "completed"})
+    await drain(runtime)
+    contact = (await session.execute(select(Contact))).scalar_one()
+    answers = contact_answers(runtime.keyring, contact)
+    assert {
+        k: v for k, v in answers.items() if k not in ("recording_sid", "recording_seconds", "dialogue")
+    } == {
+        "language": "en",
+        "menu": "trafficking",
+        "child": "yes",
+        "region": "Littoral",
+        "callback": False,
+        "share": False,
+    }
+    assert contact_callback_number(runtime.keyring, contact) is None
+    case = (await session.execute(select(Case))).scalar_one()
+    assert case.language == "en" and case.minor is True and case.region == "Littoral"
