@@ -20,7 +20,7 @@ never the storing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from hotline.cases.service import (
@@ -271,10 +271,14 @@ class Conversation:
             # No confirmation we could not keep: the caller can send it again.
             log.error("sms.keyword_not_saved", keyword=command.keyword.value, reason=type(exc).__name__)
             return Reply(None, "failed")
-        if command.keyword is Keyword.stop:
-            await self._forget(key)
-            return Reply(self.templates.render("stopped", language), "stop")
-        return Reply(self.templates.render("started", language), "start")
+        stop = command.keyword is Keyword.stop
+        text = self.templates.render("stopped" if stop else "started", language)
+        if key is not None:
+            # STOP ends the dialogue, but its id (and START's) stays known: a late retry of a STOP
+            # sent before a START must not opt the caller out again.
+            ended = dialogue or Dialogue(contact_sid="", reference="", language=language)
+            await self._save(key, replace(ended, step=DONE).replied(message.sid, text))
+        return Reply(text, "stop" if stop else "start")
 
     async def _status(self, message: Inbound, command: Command, language: Language) -> str:
         if command.reference is None:

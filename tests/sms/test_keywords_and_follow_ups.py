@@ -173,3 +173,15 @@ async def test_a_text_from_someone_else_or_much_later_is_not_the_same_story(
     later = reply_of(await text(client, URGENT))
     [newest] = [c.row.reference for c in await contacts(runtime, session) if c.row.reference not in told]
     assert later == T.render("received", "fr", reference=newest)
+
+
+async def test_a_late_retry_of_stop_after_start_does_not_opt_out_again(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """Rule: a keyword's MessageSid, like any other, is answered once; its retry replays the reply."""
+    stopped = reply_of(await text(client, "STOP", sid="SM" + "5" * 32))
+    started = reply_of(await text(client, "START", sid="SM" + "6" * 32))
+    assert reply_of(await text(client, "STOP", sid="SM" + "5" * 32)) == stopped
+    assert await session.scalar(select(func.count()).select_from(OptOut)) == 0, "START still holds"
+    assert reply_of(await text(client, "START", sid="SM" + "6" * 32)) == started
+    assert reply_of(await text(client, URGENT)) is not None, "reports are answered again"
