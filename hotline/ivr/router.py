@@ -39,6 +39,12 @@ PROVIDER = "twilio"
 ANSWERED = frozenset({"completed", "answered"})
 
 
+#: Twilio's CallStatus values (its voice webhook reference).
+CALL_STATUSES = frozenset(
+    {"queued", "initiated", "ringing", "in-progress", "completed", "busy", "failed", "no-answer", "canceled"}
+)
+
+
 def _twiml(response: VoiceResponse) -> Response:
     return Response(str(response), media_type=TWIML)
 
@@ -322,7 +328,10 @@ async def status(form: TwilioForm, runtime: RuntimeDep, background: BackgroundTa
     sid = field(form, "CallSid", limit=64)
     state = field(form, "CallStatus", limit=32) or "unknown"
     state = state if state.replace("-", "").isalpha() else "unknown"
-    runtime.metrics.webhooks.labels(route="voice.status", outcome=state).inc()
+    # a closed set of labels (issue 20): Twilio's call statuses, anything else counted as "other"
+    runtime.metrics.webhooks.labels(
+        route="voice.status", outcome=state if state in CALL_STATUSES else "other"
+    ).inc()
     if not sid:
         return Response(status_code=204)
     if final_status(state):
