@@ -63,8 +63,7 @@ def _serve(settings: Settings, host: str, port: int, with_worker: bool | None) -
         host=host,
         port=port,
         log_config=None,
-        proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1",
+        proxy_headers=False,  # the app believes forwarded headers from HOTLINE_TRUSTED_PROXIES only
     )
 
 

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from hotline.auth.router import router as auth_router
 from hotline.cases.router import router as cases_router
@@ -17,7 +18,12 @@ from hotline.console.router import router as console_router
 from hotline.console.web import install_handlers as install_console
 from hotline.core.config import Settings, load_settings
 from hotline.core.db import warm_pool
-from hotline.core.http import BodyLimitMiddleware, RequestContextMiddleware, install_error_handlers
+from hotline.core.http import (
+    BodyLimitMiddleware,
+    RequestContextMiddleware,
+    SecurityHeadersMiddleware,
+    install_error_handlers,
+)
 from hotline.core.logging import get_logger
 from hotline.core.runtime import Runtime, build_runtime
 from hotline.intake.gateway import replay_spool
@@ -117,7 +123,12 @@ def create_app(
     install_console(app)
     install_training(app)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
+    app.add_middleware(SecurityHeadersMiddleware, production=settings.is_production)
     app.add_middleware(RequestContextMiddleware)
+    # X-Forwarded-For/-Proto only from HOTLINE_TRUSTED_PROXIES (uvicorn's own handling is off in
+    # `hotline serve`): a host reaching the app directly cannot pose as a USSD gateway or spread
+    # its guesses over invented addresses.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     return app
 
 

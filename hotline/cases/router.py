@@ -29,7 +29,7 @@ MAX_OFFSET = 10_000_000
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 
-CaseWorker = Annotated[Agent, Depends(require_role(Role.agent, Role.supervisor, Role.admin))]
+CaseWorker = Annotated[Agent, Depends(require_role(Role.agent, Role.supervisor, Role.admin, scope="cases"))]
 Severity = Literal["critical", "high", "medium", "low"]
 Status = Literal["new", "acknowledged", "in_progress", "referred", "closed"]
 Region = Literal[
@@ -96,7 +96,7 @@ async def acknowledge_case(
 
 # The console's actions, for scripts and other front ends (hotline.cases.actions does the work).
 
-SupervisorOnly = Annotated[Agent, Depends(require_role(Role.supervisor, Role.admin))]
+SupervisorOnly = Annotated[Agent, Depends(require_role(Role.supervisor, Role.admin, scope="supervise"))]
 
 
 class ReassignIn(BaseModel):

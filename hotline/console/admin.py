@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from hotline.agents.service import REGIONS, AccountError, create_agent
 from hotline.audit import service as audit
+from hotline.auth import throttle
 from hotline.auth.dependencies import SessionDep
 from hotline.console import sessions as auth
 from hotline.console.web import SECURITY_HEADERS, Console, RoleRefused, render, signed_in
@@ -181,7 +182,7 @@ async def reactivate(request: Request, agent_id: uuid.UUID, me: Admin, session: 
     if agent is None:
         return _not_found(request, me)
     agent.active = True
-    auth.record_success(agent)  # a fresh start: no back-off carried over
+    throttle.account_cleared(agent)  # a fresh start: no back-off carried over
     await session.flush()
     await audit.append(
         session,

@@ -32,6 +32,11 @@ _WORDS: dict[str, tuple[str, str]] = {
         "Add this key to your authenticator app, then type the code it shows.",
     ),
     "totp_on": ("Vérification en deux étapes active.", "Two-step verification is on."),
+    "totp_replace": ("Remplacer la clé", "Replace the key"),
+    "totp_replace_code": (
+        "Code actuel de votre application (6 chiffres)",
+        "Current code from your app (6 digits)",
+    ),
     "language": ("Langue", "Language"),
     "save": ("Enregistrer", "Save"),
     "filter": ("Filtrer", "Filter"),

@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from hotline.agents.service import find_by_username
 from hotline.audit import service as audit
+from hotline.auth import throttle
 from hotline.auth.dependencies import SessionDep
+from hotline.auth.service import check_password
 from hotline.console import sessions as auth
 from hotline.console.admin import router as admin_router
 from hotline.console.admin_partners import router as partners_router
@@ -22,10 +23,9 @@ from hotline.console.web import (
     SignedIn,
     render,
 )
-from hotline.core.http import NowDep, RuntimeDep
+from hotline.core.http import NowDep, RuntimeDep, client_address
 from hotline.core.logging import get_logger
-from hotline.core.security import DUMMY_PASSWORD_HASH, verify_password
-from hotline.models import Role
+from hotline.models import Agent, Role
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 log = get_logger(__name__)
@@ -64,24 +64,34 @@ async def login(
     pre = request.cookies.get(auth.PRE_CSRF_COOKIE, "")
     if not auth.csrf_matches(pre, csrf_token):
         return Response("CSRF token missing or wrong", status_code=403, headers=SECURITY_HEADERS)
-    agent = await find_by_username(session, username)
-    valid = verify_password(agent.password_hash if agent else DUMMY_PASSWORD_HASH, password)
-    locked = auth.locked_for(agent, now) if agent else None
-    if agent is None or not valid or not agent.active or locked is not None:
-        reason = "locked" if locked is not None else "password"
-        if agent is not None and locked is None:
-            auth.record_failure(agent, runtime.settings, now)
-        await audit.append(
-            session,
-            actor=f"agent:{agent.id}" if agent else "anonymous",
-            action="auth.failed",
-            details={"method": "console", "reason": reason},
-        )
+    settings = runtime.settings
+    device = request.cookies.get(throttle.KNOWN_DEVICE_COOKIE)
+    step = await check_password(
+        runtime,
+        session,
+        door="console",
+        username=username,
+        password=password,
+        address=client_address(request),
+        now=now,
+        # the second factor still stands guard for its accounts, and the person's own
+        # browser is not locked out by a stranger's guesses elsewhere
+        exempt_from_account_lock=lambda a: (
+            auth.needs_second_factor(a) or throttle.is_known_device(settings, a, device)
+        ),
+    )
+    if step.refused is not None or step.agent is None:
         await session.commit()
-        log.info("console.sign_in_refused", reason=reason)
-        return render(request, "login.html", None, status_code=401, csrf=pre, error=True)
-    auth.record_success(agent)
+        log.info("console.sign_in_refused", reason=step.refused)
+        held = step.refused in ("throttled", "busy")
+        page = render(request, "login.html", None, status_code=429 if held else 401, csrf=pre, error=True)
+        if held:
+            page.headers["Retry-After"] = str(step.retry_after_seconds)
+        return page
+    agent = step.agent
     second = auth.needs_second_factor(agent)
+    if not second:
+        await _fully_signed_in(request, runtime, session, agent)
     token = await auth.open_session(session, agent, verified=not second, now=now)
     await audit.append(
         session,
@@ -91,9 +101,29 @@ async def login(
     )
     target = "/console/totp" if second else _home(agent.role)
     response = RedirectResponse(target, status_code=303, headers=SECURITY_HEADERS)
-    _cookie(response, request, auth.COOKIE, token, secure=runtime.settings.is_production)
+    _cookie(response, request, auth.COOKIE, token, secure=settings.is_production)
+    if not second:
+        _remember_device(response, runtime, agent)
     response.delete_cookie(auth.PRE_CSRF_COOKIE, path="/")
     return response
+
+
+async def _fully_signed_in(request: Request, runtime: RuntimeDep, session: SessionDep, agent: Agent) -> None:
+    throttle.account_cleared(agent)
+    await throttle.pair_cleared(session, runtime.settings, agent.username, client_address(request))
+    runtime.metrics.sign_ins.labels(door="console", outcome="ok").inc()
+
+
+def _remember_device(response: Response, runtime: RuntimeDep, agent: Agent) -> None:
+    response.set_cookie(
+        throttle.KNOWN_DEVICE_COOKIE,
+        throttle.known_device_value(runtime.settings, agent),
+        httponly=True,
+        samesite="strict",
+        secure=runtime.settings.is_production,
+        path="/console/login",
+        max_age=throttle.KNOWN_DEVICE_DAYS * 86400,
+    )
 
 
 @router.get("/totp")
@@ -125,22 +155,27 @@ async def totp_check(
     me: HalfSignedIn,
     code: Annotated[str, Form(max_length=16)],
 ) -> Response:
+    """The second factor. Wrong codes count on the account, across every session and the API."""
+    settings = runtime.settings
     secret = auth.totp_secret(runtime.keyring, me.agent)
-    if secret is None or not auth.totp_valid(secret, code, now):
-        auth.record_failure(me.agent, runtime.settings, now)
+    if secret is None or not throttle.check_totp(me.agent, secret, code, settings, now):
+        await throttle.pair_failed(session, settings, me.agent.username, client_address(request), now)
         await audit.append(
             session, actor=f"agent:{me.agent.id}", action="auth.failed", details={"method": "totp"}
         )
-        if auth.locked_for(me.agent, now) is not None:
+        runtime.metrics.sign_ins.labels(door="console", outcome="second_factor").inc()
+        if throttle.totp_locked(me.agent, now):
             await auth.close_session(session, request.cookies.get(auth.COOKIE, ""))
         await session.commit()
         return render(request, "totp.html", me, status_code=401, setup_key=None, error=True)
-    auth.record_success(me.agent)
+    await _fully_signed_in(request, runtime, session, me.agent)
     await auth.mark_verified(session, me.row, now=now)
     await audit.append(
         session, actor=f"agent:{me.agent.id}", action="auth.signed_in", details={"method": "totp"}
     )
-    return RedirectResponse(_home(me.agent.role), status_code=303, headers=SECURITY_HEADERS)
+    response = RedirectResponse(_home(me.agent.role), status_code=303, headers=SECURITY_HEADERS)
+    _remember_device(response, runtime, me.agent)
+    return response
 
 
 @router.post("/logout")
@@ -186,11 +221,38 @@ async def set_language(
 
 
 @router.post("/account/totp")
-async def enrol_totp(request: Request, runtime: RuntimeDep, session: SessionDep, me: SignedIn) -> Response:
-    """An agent turns the second factor on: a new key now, checked at the next sign-in."""
+async def enrol_totp(
+    now: NowDep,
+    request: Request,
+    runtime: RuntimeDep,
+    session: SessionDep,
+    me: SignedIn,
+    code: Annotated[str, Form(max_length=16)] = "",
+) -> Response:
+    """Turn the second factor on, or replace it: a new key now, checked at the next sign-in.
+
+    Replacing a key needs a fresh code of the current one (a stolen session cookie alone must
+    not be able to move the second factor onto the thief's phone); a lost key is an admin's
+    reset (docs/console.md). Wrong codes count on the account like any other.
+    """
+    current = auth.totp_secret(runtime.keyring, me.agent)
+    if current is not None and not throttle.check_totp(me.agent, current, code, runtime.settings, now):
+        await audit.append(
+            session, actor=f"agent:{me.agent.id}", action="auth.failed", details={"method": "totp_replace"}
+        )
+        await session.commit()
+        return render(
+            request, "account.html", me, status_code=403, has_totp=True, setup_key=None, totp_error=True
+        )
     secret = auth.new_totp_secret()
     auth.set_totp_secret(runtime.keyring, me.agent, secret)
-    await audit.append(session, actor=f"agent:{me.agent.id}", action="auth.totp_enrolled", details={})
+    me.agent.totp_last_step = None
+    await audit.append(
+        session,
+        actor=f"agent:{me.agent.id}",
+        action="auth.totp_enrolled",
+        details={"replaced": current is not None},
+    )
     return render(
         request,
         "account.html",

@@ -28,8 +28,6 @@ PRE_CSRF_COOKIE = "hotline_csrf"
 TOTP_SECRET = SealedColumn("agents", "totp_secret_enc")
 TOTP_REQUIRED = (Role.supervisor.value, Role.admin.value)
 TOUCH_EVERY = timedelta(seconds=30)
-BACKOFF_BASE_SECONDS = 30
-BACKOFF_MAX_SECONDS = 3600
 
 
 def _digest(token: str) -> str:
@@ -114,28 +112,6 @@ def csrf_matches(expected: str, given: str | None) -> bool:
     return bool(given) and secrets.compare_digest(expected.encode(), (given or "").encode())
 
 
-# The back-off: after `console_lockout_after` failures in a row, each further failure doubles the wait.
-
-
-def locked_for(agent: Agent, now: datetime) -> timedelta | None:
-    if agent.locked_until is not None and agent.locked_until > now:
-        return agent.locked_until - now
-    return None
-
-
-def record_failure(agent: Agent, settings: Settings, now: datetime) -> None:
-    agent.failed_sign_ins += 1
-    over = agent.failed_sign_ins - settings.console_lockout_after
-    if over >= 0:
-        wait = min(BACKOFF_BASE_SECONDS * 2**over, BACKOFF_MAX_SECONDS)
-        agent.locked_until = now + timedelta(seconds=wait)
-
-
-def record_success(agent: Agent) -> None:
-    agent.failed_sign_ins = 0
-    agent.locked_until = None
-
-
 # The second factor.
 
 
@@ -149,11 +125,6 @@ def totp_secret(keyring: Keyring, agent: Agent) -> str | None:
 
 def set_totp_secret(keyring: Keyring, agent: Agent, secret: str | None) -> None:
     agent.totp_secret_enc = keyring.seal_optional(secret, TOTP_SECRET.at(agent.id))
-
-
-def totp_valid(secret: str, code: str, now: datetime) -> bool:
-    code = "".join(ch for ch in code if ch.isdigit())
-    return len(code) == 6 and pyotp.TOTP(secret).verify(code, for_time=now, valid_window=1)
 
 
 def new_totp_secret() -> str:

@@ -91,6 +91,18 @@ class Settings(BaseSettings):
     console_idle_minutes: int = Field(default=30, gt=0)
     console_session_hours: int = Field(default=12, gt=0)
     console_lockout_after: int = Field(default=5, gt=0)
+    # Sign-in abuse (docs/operations.md#sign-in-limits), console and API alike: after
+    # CONSOLE_LOCKOUT_AFTER failures of one (username, client address) pair, each further
+    # one doubles that pair's wait; SIGNIN_ACCOUNT_LOCK_AFTER failures of an account from
+    # anywhere lock its password-only sign-ins (not a known browser's, not a second factor's);
+    # password checks run on PASSWORD_THREADS low-priority threads, and beyond
+    # SIGNIN_WAITING_MAX waiting ones a sign-in is refused at once (429).
+    signin_account_lock_after: int = Field(default=20, gt=0)
+    signin_waiting_max: int = Field(default=16, ge=0)
+    password_threads: int = Field(default=1, gt=0)
+    # The addresses (or networks) of the reverse proxies whose X-Forwarded-For/-Proto are
+    # believed; from any other peer those headers are ignored.
+    trusted_proxies: str = "127.0.0.1,::1"
     # The worker side of the outbox: an unprocessed row older than this is published again,
     # and a stream entry pending this long on a dead consumer is claimed by a live one.
     sweep_after_seconds: float = 30.0

@@ -75,6 +75,65 @@ class BodyLimitMiddleware:
         await self.app(scope, replay, send)
 
 
+#: A page that needs no script, style from us only, and never inside another site's frame.
+STRICT_PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+)
+#: Anything that is not a page (JSON, text, files): nothing to run, nothing to frame.
+NOT_A_PAGE_CSP = "default-src 'none'; frame-ancestors 'none'"
+HSTS = "max-age=31536000; includeSubDomains"
+#: Swagger UI's own page (FastAPI's, its assets from a CDN): left as FastAPI writes it.
+OWN_POLICY_PATHS = ("/api/docs",)
+
+
+class SecurityHeadersMiddleware:
+    """Headers every answer gets unless its handler set its own (issue 20, point 7).
+
+    ``nosniff`` and a Content-Security-Policy with ``frame-ancestors 'none'`` on everything
+    (error pages and the partner page ``/r/…`` included), ``X-Frame-Options: DENY`` for old
+    browsers, ``Cache-Control: no-store`` on the API (tokens, case data), and HSTS in production.
+    """
+
+    def __init__(self, app: ASGIApp, *, production: bool) -> None:
+        self.app = app
+        self.production = production
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+        api = path.startswith("/api/v1/")
+        own_policy = path.startswith(OWN_POLICY_PATHS)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                html = any(
+                    name.lower() == b"content-type" and value.startswith(b"text/html")
+                    for name, value in headers
+                )
+                extra: list[tuple[bytes, bytes]] = []
+                if b"x-content-type-options" not in present:
+                    extra.append((b"x-content-type-options", b"nosniff"))
+                if b"content-security-policy" not in present and not own_policy:
+                    extra.append(
+                        (b"content-security-policy", (STRICT_PAGE_CSP if html else NOT_A_PAGE_CSP).encode())
+                    )
+                    if b"x-frame-options" not in present:
+                        extra.append((b"x-frame-options", b"DENY"))
+                if api and b"cache-control" not in present:
+                    extra += [(b"cache-control", b"no-store"), (b"pragma", b"no-cache")]
+                if self.production and b"strict-transport-security" not in present:
+                    extra.append((b"strict-transport-security", HSTS.encode()))
+                message["headers"] = headers + extra
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 async def _plain(send: Send, status: int, text: bytes) -> None:
     await send(
         {
@@ -118,6 +177,20 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             structlog.contextvars.clear_contextvars()
+
+
+#: RFC 6749 §5.1 for tokens, and every API answer that may carry case data.
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def client_address(request: Request) -> str:
+    """The peer's address: the proxy's view of it only when the proxy is trusted.
+
+    ``ProxyHeadersMiddleware`` (installed by the app factory with ``HOTLINE_TRUSTED_PROXIES``)
+    has already replaced the peer with the X-Forwarded-For client when, and only when, the
+    peer is a trusted proxy.
+    """
+    return request.client.host if request.client else ""
 
 
 async def get_runtime(request: Request) -> Runtime:

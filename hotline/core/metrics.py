@@ -41,6 +41,12 @@ class Metrics:
             "Outbox entries published again by the sweeper",
             registry=self.registry,
         )
+        self.sign_ins = Counter(
+            "hotline_sign_ins_total",
+            "Sign-in attempts by door (console, api) and outcome",
+            ["door", "outcome"],
+            registry=self.registry,
+        )
         self.spool_replayed = Counter(
             "hotline_spool_replayed_total", "Spooled reports written to the database", registry=self.registry
         )

@@ -18,6 +18,7 @@ from hotline.core.db import SessionFactory, autocommit_engine, create_engine, cr
 from hotline.core.mail import Mailer, build_mailer
 from hotline.core.metrics import Metrics
 from hotline.core.queue import InProcessQueue, Queue, RedisStreamQueue
+from hotline.core.security import PasswordChecker
 from hotline.core.telephony import InMemoryTelephony, Telephony, TwilioTelephony
 from hotline.intake.spool import Spool
 from hotline.ivr.flow import Flow, cached_flow
@@ -54,6 +55,11 @@ class Runtime:
     #: where every request and job of this process reads the time (a hand-held clock in tests)
     clock: Clock = system_clock
 
+    @cached_property
+    def passwords(self) -> PasswordChecker:
+        """argon2 off the event loop, on a bounded pool (hotline.core.security)."""
+        return PasswordChecker(self.settings.password_threads, self.settings.signin_waiting_max)
+
     def __post_init__(self) -> None:
         watch_cases(self.sessions, self.case_feed)
 
@@ -86,6 +92,8 @@ class Runtime:
         await self.dialogues.close()
         await self.telephony.close()
         await self.case_feed.close()
+        if "passwords" in self.__dict__:
+            self.passwords.close()
         await self.engine.dispose()
 
 

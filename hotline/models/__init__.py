@@ -1,6 +1,6 @@
 """ORM models, one module per aggregate, all on one metadata (``Base.metadata``) for Alembic."""
 
-from hotline.models.agent import Agent, Role
+from hotline.models.agent import Agent, Role, SignInThrottle
 from hotline.models.audit import AuditEntry
 from hotline.models.base import Base, utcnow
 from hotline.models.case import Case, CaseStatus
@@ -34,6 +34,7 @@ __all__ = [
     "ReferralLink",
     "Role",
     "Roster",
+    "SignInThrottle",
     "StatsCaseRollup",
     "StatsContactRollup",
     "StatsReferralRollup",

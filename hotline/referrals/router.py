@@ -33,9 +33,9 @@ from hotline.referrals.schemas import (
 
 router = APIRouter(prefix="/api/v1", tags=["referrals"])
 
-CaseWorker = Annotated[Agent, Depends(require_role(Role.agent, Role.supervisor, Role.admin))]
-Admin = Annotated[Agent, Depends(require_role(Role.admin))]
-Supervising = Annotated[Agent, Depends(require_role(Role.supervisor, Role.admin))]
+CaseWorker = Annotated[Agent, Depends(require_role(Role.agent, Role.supervisor, Role.admin, scope="cases"))]
+Admin = Annotated[Agent, Depends(require_role(Role.admin, scope="admin"))]
+Supervising = Annotated[Agent, Depends(require_role(Role.supervisor, Role.admin, scope="supervise"))]
 REFUSALS: dict[int | str, dict[str, Any]] = {
     403: {"description": "not allowed for this role"},
     409: {"description": "refused in this state"},

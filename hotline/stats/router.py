@@ -20,7 +20,9 @@ from hotline.stats.query import Measure, Period, QueryError, StatsQuery, StatsTa
 
 router = APIRouter(prefix="/api/v1", tags=["stats"])
 
-StatsReader = Annotated[Agent, Depends(require_role(Role.analyst, Role.supervisor, Role.admin))]
+StatsReader = Annotated[
+    Agent, Depends(require_role(Role.analyst, Role.supervisor, Role.admin, scope="stats"))
+]
 
 
 def parse_group_by(value: str | None) -> tuple[str, ...]:

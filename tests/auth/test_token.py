@@ -8,17 +8,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hotline.core.runtime import Runtime
 from hotline.models import AuditEntry, Role
-from tests.fixtures.accounts import PASSWORD, bearer, make_agent, token_for
+from tests.fixtures.accounts import PASSWORD, bearer, fresh_code, make_agent, token_for
 
 
 async def test_the_right_password_gets_a_bearer_token_that_opens_the_api(
     client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
     await make_agent(runtime, "awa", Role.supervisor)
-    response = await client.post("/api/v1/auth/token", data={"username": "awa", "password": PASSWORD})
+    response = await client.post(
+        "/api/v1/auth/token", data={"username": "awa", "password": PASSWORD, "totp": fresh_code("awa")}
+    )
     assert response.status_code == 200
     body = response.json()
     assert body["token_type"] == "bearer"
+    assert body["expires_in"] == runtime.settings.token_ttl_seconds
+    assert body["scope"] == "cases stats supervise"
+    assert response.headers["cache-control"] == "no-store"
     cases = await client.get("/api/v1/cases", headers=bearer(body["access_token"]))
     assert cases.status_code == 200
 

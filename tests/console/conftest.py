@@ -8,7 +8,6 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
 
 import httpx
-import pyotp
 import pytest
 
 from hotline.cases.reference import new_reference
@@ -17,7 +16,7 @@ from hotline.core.runtime import Runtime
 from hotline.models import Agent, Case, Contact, Role
 from hotline.privacy.sealed import set_contact_answers, set_contact_body, set_contact_callback_number
 from tests.conftest import app_for
-from tests.fixtures.accounts import PASSWORD, make_agent
+from tests.fixtures.accounts import PASSWORD, TOTP_KEYS, fresh_code, make_agent, server_time
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 KEY = re.compile(r'<code class="key"[^>]*>([A-Z2-7]+)</code>')
@@ -46,10 +45,14 @@ class Browser:
             key = KEY.search(page.text)
             if key:
                 self.totp_key = key.group(1)
+            self.totp_key = self.totp_key or TOTP_KEYS.get(username)
             assert self.totp_key, "no TOTP key shown at enrolment"
             response = await self.client.post(
                 "/console/totp",
-                data={"code": pyotp.TOTP(self.totp_key).now(), "csrf_token": csrf_of(page.text)},
+                data={
+                    "code": fresh_code(username, self.totp_key, now=server_time(self.client)),
+                    "csrf_token": csrf_of(page.text),
+                },
             )
         if response.status_code == 303:
             home = await self.client.get(response.headers["location"])

@@ -214,7 +214,8 @@ async def _credentials(runtime: Runtime, agent: Agent) -> tuple[dict[str, str], 
         row = await auth.find_session(session, runtime.settings, cookie, now=datetime.now(UTC))
         assert row is not None
         csrf = row.row.csrf_token
-    token = issue_token(runtime.settings.secret_key.get_secret_value(), agent.id, agent.role, 600)
+    # as the token endpoint issues it to a person who proved the second factor
+    token = issue_token(runtime.settings.secret_key.get_secret_value(), agent.id, agent.role, 600, mfa=True)
     return {auth.COOKIE: cookie}, {"Authorization": f"Bearer {token}"}, csrf
 
 
@@ -223,9 +224,9 @@ async def test_every_route_with_every_role(runtime: Runtime) -> None:
     """Each role passes exactly the routes its rule allows; everyone else is refused (401/403/sign-in)."""
     people = {
         "agent": await make_agent(runtime, "r-agent", Role.agent, ("Littoral",)),
-        "supervisor": await make_agent(runtime, "r-sup", Role.supervisor),
+        "supervisor": await make_agent(runtime, "r-sup", Role.supervisor, enrol=False),
         "analyst": await make_agent(runtime, "r-analyst", Role.analyst),
-        "admin": await make_agent(runtime, "r-admin", Role.admin),
+        "admin": await make_agent(runtime, "r-admin", Role.admin, enrol=False),
     }
     case = await reported_case(runtime, region="Littoral", assignee=people["agent"])
     target = await make_agent(runtime, "r-target", Role.agent)  # the account the admin routes act on

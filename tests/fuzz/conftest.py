@@ -25,6 +25,7 @@ import redis
 from hotline.core.migrations import upgrade
 from tests.conftest import drop_pg_database, recreate_pg_database
 from tests.fixtures.env import AUTH_TOKEN, DATA_KEYS, PEPPER, REDIS_URL, SECRET_KEY
+from tests.fixtures.servers import token as api_token
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN = ("fuzz-admin", "fuzz-admin-password-1503")
@@ -92,9 +93,8 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
                     break
             except httpx.TransportError:
                 time.sleep(0.2)
-        token = httpx.post(
-            base + "/api/v1/auth/token", data={"username": ADMIN[0], "password": ADMIN[1]}, timeout=10
-        ).json()["access_token"]
+        # an admin proves a second factor for a token: enrolled through the console first
+        token = api_token(base, *ADMIN)["Authorization"].removeprefix("Bearer ")
         yield Server(base=base, public=base, token=token, backend=backend)
     finally:
         proc.terminate()
