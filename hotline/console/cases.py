@@ -23,6 +23,7 @@ from hotline.auth.dependencies import SessionDep
 from hotline.cases import actions, repository
 from hotline.cases.callback import start_callback
 from hotline.cases.router import Channel, Region, Severity
+from hotline.console.i18n import REFUSAL_WORDS
 from hotline.console.queue_rows import render_rows
 from hotline.console.timeline import build, recordings_of
 from hotline.console.web import (
@@ -244,13 +245,18 @@ async def case_page(
         page=page,
         colleagues=colleagues,
         merged_into=merged_into,
-        msg=msg,
+        msg=msg if msg in PAGE_MESSAGES else None,
         categories=actions.CATEGORIES,
         severities=actions.SEVERITIES,
         outcomes=actions.OUTCOMES,
         transitions=sorted(actions.TRANSITIONS.get(case.status, set())),
         can_callback=any(e.callback for e in page.entries),
     )
+
+
+#: What ``?msg=`` may say on the case page: a closed set of keys, never text from the link
+#: (issue 20: any text given there was shown as an alert).
+PAGE_MESSAGES = frozenset({"done", "calling", *REFUSAL_WORDS})
 
 
 def _back(case_id: uuid.UUID, msg: str) -> Response:
@@ -373,7 +379,13 @@ async def merge(
     case = await _act(session, me, case_id)
     if case is None:
         return Response(status_code=404)
-    target_id = await session.scalar(select(Case.id).where(Case.reference == reference.replace(" ", "")))
+    wanted = "".join(reference.split())
+    # references are digits; anything else (a NUL was a 500 on PostgreSQL) names no case
+    target_id = (
+        await session.scalar(select(Case.id).where(Case.reference == wanted))
+        if wanted.isascii() and wanted.isdigit()
+        else None
+    )
     target = await _act(session, me, target_id) if target_id else None
     if target is None:
         return _back(case_id, "merge_target_unknown")

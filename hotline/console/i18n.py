@@ -126,6 +126,10 @@ REFUSAL_WORDS: dict[str, tuple[str, str]] = {
     ),
     "already_acknowledged": ("quelqu'un l'a déjà pris en compte.", "someone has already acknowledged it."),
     "case_closed": ("le cas est clos.", "the case is closed."),
+    "merge_target_unknown": (
+        "aucun cas de ce numéro de référence ne vous est ouvert.",
+        "no case with that reference is open to you.",
+    ),
     "transition_not_allowed": (
         "ce changement de statut n'est pas possible.",
         "this status change is not possible.",

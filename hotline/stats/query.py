@@ -74,6 +74,12 @@ class QueryError(ValueError):
 Figure = int | float | None
 
 
+#: The dates a statistics query may name: the line opened long after the first, and nothing is
+#: counted in the far future.
+EARLIEST_DAY = date(2000, 1, 1)
+LATEST_DAY = date(2199, 12, 31)
+
+
 @dataclass(frozen=True)
 class StatsQuery:
     measure: Measure = "cases"
@@ -106,6 +112,10 @@ class StatsQuery:
                 raise QueryError(f"{self.measure} can be grouped by {', '.join(allowed)}")
         if len(set(self.group_by)) != len(self.group_by) or len(self.group_by) > 2:
             raise QueryError("group_by takes at most two different dimensions")
+        for given in (self.start, self.end):
+            # date arithmetic past year 1 or 9999 is an OverflowError (a 500, issue 20)
+            if given is not None and not EARLIEST_DAY <= given <= LATEST_DAY:
+                raise QueryError(f"dates run from {EARLIEST_DAY.isoformat()} to {LATEST_DAY.isoformat()}")
         end = self.end or today
         start = self.start or end - timedelta(days=DEFAULT_DAYS - 1)
         if start > end:
