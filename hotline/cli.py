@@ -5,37 +5,57 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
-from hotline.audit.cli import audit_app
 from hotline.core.config import ConfigError, Settings, load_settings
 from hotline.core.logging import configure_logging
-from hotline.privacy.cli import keys_app, privacy_app, retention_app
-from hotline.referrals.cli import partners_app
-from hotline.routing.cli import roster_app
-from hotline.stats.cli import bench_app, stats_app
-from hotline.training.cli import training_app
-from hotline.triage.cli import triage_app
 
-app = typer.Typer(help="The 1503 hotline backend.", no_args_is_help=True, add_completion=False)
+#: Sub-commands defined in their own package, imported only when named: ``hotline triage`` must not
+#: pay for FastAPI, SQLAlchemy and the statistics code it never runs (about 1.3 s of start-up).
+LAZY_SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "triage": ("hotline.triage.cli", "triage_app"),
+    "audit": ("hotline.audit.cli", "audit_app"),
+    "keys": ("hotline.privacy.cli", "keys_app"),
+    "retention": ("hotline.privacy.cli", "retention_app"),
+    "privacy": ("hotline.privacy.cli", "privacy_app"),
+    "roster": ("hotline.routing.cli", "roster_app"),
+    "partners": ("hotline.referrals.cli", "partners_app"),
+    "stats": ("hotline.stats.cli", "stats_app"),
+    "bench": ("hotline.stats.cli", "bench_app"),
+    "training": ("hotline.training.cli", "training_app"),
+}
+
+
+class LazyGroup(TyperGroup):
+    """The top-level group: the commands defined here, plus :data:`LAZY_SUBCOMMANDS` loaded on demand."""
+
+    # Any: typer ships click itself from 0.22 on (typer._click) and relied on the click package before;
+    # the same code runs on both.
+    def list_commands(self, ctx: Any) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_SUBCOMMANDS})
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name in LAZY_SUBCOMMANDS:
+            import importlib
+
+            module, attribute = LAZY_SUBCOMMANDS[cmd_name]
+            # a group even for a one-command app, as add_typer made it: `hotline bench seed` stays
+            group = typer.main.get_group(getattr(importlib.import_module(module), attribute))
+            group.name = cmd_name
+            return group
+        return super().get_command(ctx, cmd_name)
+
+
+app = typer.Typer(help="The 1503 hotline backend.", no_args_is_help=True, add_completion=False, cls=LazyGroup)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 agents_app = typer.Typer(help="Accounts of agents, supervisors, analysts and admins.", no_args_is_help=True)
 simulate_app = typer.Typer(help="Send requests exactly as Twilio would.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(agents_app, name="agents")
 app.add_typer(simulate_app, name="simulate")
-app.add_typer(triage_app, name="triage")
-app.add_typer(audit_app, name="audit")
-app.add_typer(keys_app, name="keys")
-app.add_typer(retention_app, name="retention")
-app.add_typer(privacy_app, name="privacy")
-app.add_typer(roster_app, name="roster")
-app.add_typer(partners_app, name="partners")
-app.add_typer(stats_app, name="stats")
-app.add_typer(bench_app, name="bench")
-app.add_typer(training_app, name="training")
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:

@@ -22,6 +22,7 @@ from hotline.console import sessions as auth
 from hotline.console.i18n import refusal, translate
 from hotline.core.http import RuntimeDep, clock_of
 from hotline.models import Agent, ConsoleSession, Role
+from hotline.triage.reasons import explain
 
 HERE = Path(__file__).parent
 STATIC_URL = "/console/static"
@@ -90,6 +91,7 @@ def render(
         lang=language,
         t=lambda key: translate(language, key),
         refusal=lambda reason: refusal(language, reason),
+        triage_reason=lambda reason: explain(reason, language),
         static=STATIC_URL,
         now=clock_of(request),
         **context,

@@ -13,14 +13,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from hotline.triage.assessment import Assessment
-from hotline.triage.engine import Engine, default_engine
+from hotline.triage.engine import Engine
 from hotline.triage.knowledge import KnowledgeError
 
-TRIAGE_VERSION = "2026.11.1"
+TRIAGE_VERSION = "2026.12.1"
 
-__all__ = ["TRIAGE_VERSION", "Assessment", "Engine", "KnowledgeError", "assess"]
+__all__ = ["TRIAGE_VERSION", "Assessment", "Engine", "KnowledgeError", "Triage", "assess"]
 
 
 def assess(text: str, channel: str = "sms", answers: Mapping[str, object] | None = None) -> Assessment:
-    """Assess one report with the packaged knowledge."""
-    return default_engine().assess(text, channel=channel, answers=answers)
+    """Assess one report: the packaged model, with the packaged rules as features and safety layer."""
+    from hotline.triage.decide import default_triage
+
+    return default_triage().assess(text, channel=channel, answers=answers)
+
+
+def __getattr__(name: str) -> object:
+    if name == "Triage":
+        from hotline.triage.decide import Triage
+
+        return Triage
+    raise AttributeError(name)

@@ -55,8 +55,37 @@ class Hit(NamedTuple):
 
 
 _NO_HITS: tuple[Hit, ...] = ()
+_PAIRED_TAGS = frozenset(
+    {"departure", "departure_today", "departure_soon", "departure_later", "past", "ended", "vague", "danger"}
+    | {"confinement", "question", "core", "returned", "detained"}
+)
+"""Lexicon tags the model also sees in pairs with the facts (a minor AND a departure on Friday)."""
 _NOT_EVIDENCE = frozenset({"minor_strong", "not_minor", "context"})
 """Tags of concepts that `_evidence` leaves out (minor and context cues are reported elsewhere, or not at all)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RuleView:
+    """What the rule layer found in one report: its own verdict, and the evidence behind it."""
+
+    assessment: Assessment
+    signals: tuple[str, ...]
+    """Feature names for the learned model (``cat:…``, ``sev:…``, ``fact:…``, ``tag:…``, ``concept:…``…)."""
+    facts: frozenset[str]
+    """The derived facts the severity rules read (``danger_now``, ``confined_now``, ``ended``, ``minor``…)."""
+    child: str | None
+    """The reason the report concerns a person under 18 (an age, a child word), or None."""
+    adult_age: bool
+    """An age of 18 or more is given."""
+    foreign_location: bool
+    tagged: frozenset[str]
+    hits: int
+    """How many lexicon concepts matched (0: the rules found nothing to act on)."""
+    category_scores: Mapping[str, float]
+    raises: bool = False
+    """The rule that decided the severity is a safety rule (``raises: true`` in severity.yaml)."""
+    rule: str | None = None
+    """The name of the severity rule that decided, if any."""
 
 
 class Engine:
@@ -93,6 +122,11 @@ class Engine:
             cid for cid, c in lexicon.concepts.items() if not c.tags.isdisjoint(_NOT_EVIDENCE)
         )
 
+    @property
+    def severity_rules(self) -> SeverityRules:
+        """The ordered severity rules of ``severity.yaml``, compiled (the safety layer re-applies them)."""
+        return self._severity
+
     @classmethod
     def from_directory(cls, directory: Path | str) -> Engine:
         """An engine over the data files of `directory` (raises KnowledgeError when one is malformed)."""
@@ -104,7 +138,16 @@ class Engine:
         channel: str = "sms",
         answers: Mapping[str, object] | None = None,
     ) -> Assessment:
-        """Assess one report. Never raises on odd input: unknown answer keys and values are ignored."""
+        """Assess one report by the rules alone. Never raises on odd input: unknown answers are ignored."""
+        return self.analyse(text, channel, answers).assessment
+
+    def analyse(
+        self,
+        text: str,
+        channel: str = "sms",
+        answers: Mapping[str, object] | None = None,
+    ) -> RuleView:
+        """The rules' verdict on one report, with the evidence the learned model and the safety layer read."""
         text = _clean(text)
         tokens = self._normaliser.split(text)
         hits = self._hits(tokens, text)
@@ -178,7 +221,7 @@ class Engine:
         if not hits and not reasons[1:]:
             reasons.append("nothing to act on in the text")
 
-        return Assessment(
+        assessment = Assessment(
             category=category,
             form=form,
             severity=verdict.severity,
@@ -188,6 +231,48 @@ class Engine:
             abroad=abroad,
             language=self._language.guess_texts(tokens.texts),
             reasons=tuple(_dedupe(reasons)),
+        )
+        signals = [f"cat:{category}", f"sev:{verdict.severity}", *(f"fact:{f}" for f in sorted(facts))]
+        signals.extend(f"tag:{t}" for t in sorted(tagged))
+        signals.extend(f"concept:{c}" for c in sorted({h.concept_id for h in hits}))
+        if verdict.rule is not None:
+            signals.append("rule:" + "_".join(verdict.rule.split()))
+        if child is not None:
+            signals.append("child")
+        if any(a.years >= 18 for a in ages):
+            signals.append("adult_age")
+        if places.foreign_location is not None:
+            signals.append("foreign_location")
+        elif places.foreign_any is not None:
+            signals.append("foreign_mention")
+        if places.region is not None:
+            signals.append("cameroon_place")
+        if "?" in text:
+            signals.append("question")
+        if len(tokens.texts) <= 3:
+            signals.append("very_short")
+        # pairs of facts: a linear model cannot see "a minor AND leaving on Friday" in two separate features
+        paired = sorted(
+            {
+                *facts,
+                *(f"t_{t}" for t in _PAIRED_TAGS.intersection(tagged)),
+                *(("child",) if child else ()),
+                *(("foreign",) if places.foreign_location else ()),
+            }
+        )
+        signals.extend(f"both:{a}+{b}" for i, a in enumerate(paired) for b in paired[i + 1 :])
+        return RuleView(
+            assessment=assessment,
+            signals=tuple(signals),
+            facts=frozenset(facts),
+            child=child,
+            adult_age=any(a.years >= 18 for a in ages),
+            foreign_location=places.foreign_location is not None,
+            tagged=frozenset(tagged),
+            hits=len(hits),
+            category_scores=scores,
+            raises=verdict.raises,
+            rule=verdict.rule,
         )
 
     # ---------------------------------------------------------------------------------------------- evidence

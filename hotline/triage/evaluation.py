@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -22,6 +23,16 @@ class QualityBar:
     region_accuracy: float = 0.90
 
 
+def wilson(successes: int, total: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval of a proportion (95 % by default): honest for small counts and for 0 or 1."""
+    if total == 0:
+        return (0.0, 1.0)
+    p = successes / total
+    centre = (p + z * z / (2 * total)) / (1 + z * z / total)
+    half = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / (1 + z * z / total)
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
 @dataclass(frozen=True, slots=True)
 class Report:
     n: int
@@ -33,6 +44,12 @@ class Report:
     severity_confusion: Mapping[str, Mapping[str, int]]
     misses: Sequence[tuple[str, str, object, object]] = field(default_factory=list)
     """(id, field, expected, predicted) for every wrong field."""
+    criticals: tuple[int, int] = (0, 0)
+    """(critical reports found critical, critical reports)."""
+
+    @property
+    def critical_recall_interval(self) -> tuple[float, float]:
+        return wilson(*self.criticals)
 
     def failures(self, bar: QualityBar) -> list[str]:
         """What misses the bar, one line each; empty when the bar is met."""
@@ -95,6 +112,7 @@ def evaluate(pairs: Iterable[tuple[str, Mapping[str, object], Assessment]]) -> R
         category_confusion=cat_conf,
         severity_confusion=sev_conf,
         misses=misses,
+        criticals=(critical_found, critical),
     )
 
 
@@ -104,7 +122,9 @@ def render(report: Report) -> str:
     lines += [f"  {name:<16} {value:6.1%}" for name, value in report.accuracy.items()]
     lines += [
         "",
-        f"critical recall:   {report.critical_recall:6.1%}",
+        f"critical recall:   {report.critical_recall:6.1%}"
+        f"  (95% interval {report.critical_recall_interval[0]:.1%}–{report.critical_recall_interval[1]:.1%},"
+        f" {report.criticals[0]} of {report.criticals[1]})",
         f"under-triage rate: {report.under_triage:6.1%}",
         f"minor F1:          {report.minor_f1:6.3f}",
         "",
@@ -124,3 +144,28 @@ def _matrix(confusion: Mapping[str, Mapping[str, int]], labels: Sequence[str]) -
     for label in labels:
         rows.append(f"  {label:<{width}}" + " ".join(f"{confusion[label][c]:>8}" for c in labels))
     return rows
+
+
+def by_phenomenon(
+    triples: Sequence[tuple[str, Mapping[str, object], Assessment]],
+    phenomena: Mapping[str, Sequence[str]],
+) -> list[tuple[str, Report]]:
+    """One report per phenomenon tag (``phenomena`` maps a report id to its tags), largest first."""
+    groups: dict[str, list[tuple[str, Mapping[str, object], Assessment]]] = {}
+    for triple in triples:
+        for tag in phenomena.get(triple[0], ()) or ("(untagged)",):
+            groups.setdefault(tag, []).append(triple)
+    return sorted(((tag, evaluate(rows)) for tag, rows in groups.items()), key=lambda kv: (-kv[1].n, kv[0]))
+
+
+def render_phenomena(rows: Sequence[tuple[str, Report]]) -> str:
+    lines = [
+        "by phenomenon:",
+        f"  {'phenomenon':<34}{'n':>5}{'category':>10}{'severity':>10}{'crit rec':>10}{'under':>8}{'minor':>8}",
+    ]
+    for tag, r in rows:
+        lines.append(
+            f"  {tag:<34}{r.n:>5}{r.accuracy['category']:>10.1%}{r.accuracy['severity']:>10.1%}"
+            f"{r.critical_recall:>10.1%}{r.under_triage:>8.1%}{r.accuracy['minor']:>8.1%}"
+        )
+    return "\n".join(lines)

@@ -246,6 +246,8 @@ class SeverityRule(_Strict):
     name: str = Field(min_length=1)
     severity: str
     imminent_danger: bool = False
+    #: a safety rule: the final severity is at least this one's, whatever the learned model says
+    raises: bool = False
     categories: list[str] = []
     all: list[str] = []
     any: list[str] = []

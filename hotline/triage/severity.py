@@ -13,6 +13,8 @@ class Verdict:
     severity: str
     imminent_danger: bool
     rule: str | None
+    raises: bool = False
+    """The rule is part of the safety layer: its severity is a floor under the learned model's."""
 
 
 def _holds(rule: SeverityRule, category: str, facts: Set[str]) -> bool:
@@ -28,7 +30,7 @@ def _holds(rule: SeverityRule, category: str, facts: Set[str]) -> bool:
 def decide(policy: SeverityPolicy, category: str, facts: Set[str]) -> Verdict:
     for rule in policy.rules:
         if _holds(rule, category, facts):
-            return Verdict(rule.severity, rule.imminent_danger, rule.name)
+            return Verdict(rule.severity, rule.imminent_danger, rule.name, rule.raises)
     return Verdict(policy.default, False, None)
 
 
@@ -45,7 +47,7 @@ class SeverityRules:
                 frozenset(rule.all),
                 frozenset(rule.any),
                 frozenset(rule.none),
-                Verdict(rule.severity, rule.imminent_danger, rule.name),
+                Verdict(rule.severity, rule.imminent_danger, rule.name, rule.raises),
             )
             for rule in policy.rules
         )

@@ -46,7 +46,9 @@ def corpus() -> dict[str, list[dict[str, Any]]]:
     return {p.name: rows(p) for p in sorted(corpus_directory().glob("*.jsonl"))}
 
 
-def test_the_corpus_has_3000_reports_a_third_of_them_hand_written(corpus: dict[str, list[dict[str, Any]]]) -> None:
+def test_the_corpus_has_3000_reports_a_third_of_them_hand_written(
+    corpus: dict[str, list[dict[str, Any]]],
+) -> None:
     """At least 3,000 labelled reports, of which at least a third are whole hand-written sentences."""
     everything = [r for lines in corpus.values() for r in lines]
     hand = [r for r in everything if not r.get("generated")]
@@ -122,7 +124,9 @@ def _near_copies(ours: list[dict[str, Any]], theirs: list[dict[str, Any]]) -> li
     return found
 
 
-def test_no_report_of_the_team_is_a_near_copy_of_the_evaluation_set(corpus: dict[str, list[dict[str, Any]]]) -> None:
+def test_no_report_of_the_team_is_a_near_copy_of_the_evaluation_set(
+    corpus: dict[str, list[dict[str, Any]]],
+) -> None:
     """No training text shares half its word trigrams with a report of eval-1.jsonl (kept for measuring)."""
     evaluation = SHARED / "eval-1.jsonl"
     assert evaluation.exists(), f"{evaluation} is needed to check the corpus against it"
@@ -141,9 +145,15 @@ def test_no_report_of_the_team_is_a_near_copy_of_the_development_set(
 
 def test_the_check_finds_a_near_copy() -> None:
     """The near-copy check is not vacuous: a report with a few words changed is found."""
-    original = [{"id": "a", "text": "ma soeur est enfermee dans une maison a Douala depuis hier soir sans manger"}]
-    changed = [{"id": "b", "text": "ma soeur est enfermee dans une maison a Douala depuis hier sans rien manger"}]
-    assert _near_copies(changed, original) == [("b", "a", 0.73)] or _near_copies(changed, original)[0][:2] == (
+    original = [
+        {"id": "a", "text": "ma soeur est enfermee dans une maison a Douala depuis hier soir sans manger"}
+    ]
+    changed = [
+        {"id": "b", "text": "ma soeur est enfermee dans une maison a Douala depuis hier sans rien manger"}
+    ]
+    assert _near_copies(changed, original) == [("b", "a", 0.73)] or _near_copies(changed, original)[0][
+        :2
+    ] == (
         "b",
         "a",
     )

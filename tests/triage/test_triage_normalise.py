@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from hotline.triage import assess
-from hotline.triage.engine import Engine
+from hotline.triage.assessment import Assessment
+from hotline.triage.engine import Engine, default_engine
 from hotline.triage.normalise import MAX_CHARS
+
+
+def assess(text: str, channel: str = "sms", answers: dict[str, object] | None = None) -> Assessment:
+    """The rule layer alone: these tests pin its rules, which the learned model reads and which may only raise."""
+    return default_engine().assess(text, channel, answers)
 
 
 def _words(engine: Engine, text: str) -> list[str]:

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from hotline.triage import assess
+from hotline.triage.assessment import Assessment
+from hotline.triage.engine import default_engine
+
+
+def assess(text: str, channel: str = "sms", answers: dict[str, object] | None = None) -> Assessment:
+    """The rule layer alone: these tests pin its rules, which the learned model reads and which may only raise."""
+    return default_engine().assess(text, channel, answers)
 
 
 def test_locked_up_now_is_critical_and_imminent() -> None:

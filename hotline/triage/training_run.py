@@ -1,0 +1,148 @@
+"""The steps of ``hotline triage train``: read, train, report before/after, install only when asked.
+
+The candidate model is written to ``--out`` (``var/triage-model`` by default) and scored there; the
+installed model (the package's ``data/model``) is replaced only with ``--install``, after the
+report is printed, so an operator reads the figures before anything changes. With
+``--with-corrections`` the agents' corrections are read from the database (texts decrypted in
+memory, never written), and the run is an audit event that carries counts and hashes only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from hotline.triage import TRIAGE_VERSION
+from hotline.triage.decide import Triage
+from hotline.triage.engine import default_engine
+from hotline.triage.evaluation import Report, evaluate
+from hotline.triage.model import MANIFEST_FILE, MODEL_FILE, ModelError, TriageModel, default_model_directory
+from hotline.triage.training import Example, read_examples, summary, train
+
+DEFAULT_EVAL = Path("../shared/corpus/eval-1.jsonl")
+
+
+def corpus_directory() -> Path:
+    return default_model_directory().parent / "corpus"
+
+
+def corpus_files(directory: Path) -> list[Path]:
+    return sorted(directory.glob("*.jsonl"))
+
+
+def _line(name: str, report: Report) -> str:
+    s = summary(report)
+    low, high = report.critical_recall_interval
+    return (
+        f"  {name:<28} n={report.n:<5} category {s['category']:.3f}  severity {s['severity']:.3f}  "
+        f"critical recall {s['critical_recall']:.3f} [{low:.2f}–{high:.2f}]  under-triage {s['under_triage']:.3f}  "
+        f"minor F1 {s['minor_f1']:.3f}  region {s['region']:.3f}  language {s['language']:.3f}"
+    )
+
+
+def _score(triage: Triage, examples: Sequence[Example]) -> Report:
+    return evaluate((e.id, e.expected, triage.assess(e.text, e.channel, e.answers)) for e in examples)
+
+
+def run_training(
+    *,
+    corpus: Path | None,
+    with_corrections: bool,
+    install: bool,
+    out: Path,
+    eval_files: list[Path],
+    echo: Callable[[str], None],
+) -> int:
+    """Exit status of the command (0 on success)."""
+    directory = corpus or corpus_directory()
+    files = corpus_files(directory)
+    if not files:
+        echo(f"error: no labelled *.jsonl in {directory}")
+        return 1
+    examples = read_examples(files)
+    corrected: list[Example] = []
+    if with_corrections:
+        corrected = asyncio.run(_read_corrections())
+        echo(f"corrections: {len(corrected)} case(s) an agent re-labelled")
+    echo(f"corpus: {len(examples)} reports from {len(files)} file(s) in {directory}")
+    trained = train([*examples, *corrected], default_engine(), triage_version=TRIAGE_VERSION)
+    trained.write(out)
+    echo(
+        f"candidate: {out / MODEL_FILE} ({len(trained.model):,} bytes, sha256 {trained.manifest['model_sha256'][:16]}…)"
+    )
+    echo(f"thresholds: {trained.thresholds}")
+    echo("held-out folds (each report scored by a model that never saw it):")
+    echo(_line("new model, cross-validated", trained.folds))
+
+    candidate = Triage(default_engine(), TriageModel(trained.model))
+    try:
+        installed: Triage | None = Triage(
+            default_engine(), TriageModel.from_directory(default_model_directory())
+        )
+    except ModelError:
+        installed = None
+    rules = Triage(default_engine(), None)
+    files_to_score = eval_files or ([DEFAULT_EVAL] if DEFAULT_EVAL.exists() else [])
+    sets: list[tuple[str, list[Example]]] = [(p.name, read_examples([p])) for p in files_to_score]
+    if corrected:
+        sets.append(("corrections (seen in training)", corrected))
+    for name, rows in sets:
+        echo(f"{name}:")
+        echo(_line("rules alone", _score(rules, rows)))
+        if installed is not None:
+            echo(_line("installed model (before)", _score(installed, rows)))
+        echo(_line("candidate model (after)", _score(candidate, rows)))
+
+    if with_corrections:
+        asyncio.run(_audit_run(trained.manifest, len(corrected), installed=install))
+    if install:
+        target = default_model_directory()
+        target.mkdir(parents=True, exist_ok=True)
+        for name in (MODEL_FILE, MANIFEST_FILE):
+            shutil.copyfile(out / name, target / name)
+        echo(f"installed in {target}")
+    else:
+        echo("not installed: run again with --install to use it")
+    return 0
+
+
+async def _read_corrections() -> list[Example]:
+    from hotline.cli import _settings
+    from hotline.core.runtime import build_runtime
+    from hotline.triage.corrections import corrected_examples
+
+    runtime = build_runtime(_settings())
+    try:
+        async with runtime.sessions() as session:
+            return await corrected_examples(session, runtime.keyring)
+    finally:
+        await runtime.close()
+
+
+async def _audit_run(manifest: Mapping[str, Any], corrections: int, *, installed: bool) -> None:
+    from hotline.audit import service as audit
+    from hotline.cli import _settings
+    from hotline.core.db import unit_of_work
+    from hotline.core.runtime import build_runtime
+
+    runtime = build_runtime(_settings())
+    try:
+        async with unit_of_work(runtime.sessions) as session:
+            await audit.append(
+                session,
+                actor="operator:cli",
+                action="triage.retrained",
+                details={
+                    "corrections": corrections,
+                    "reports": int(manifest["training_reports"]),
+                    "model_sha256": str(manifest["model_sha256"]),
+                    "training_sha256": str(manifest["training_sha256"]),
+                    "installed": installed,
+                },
+                at=runtime.clock(),
+            )
+    finally:
+        await runtime.close()
