@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     # export|erase` use them, to find what was filed under a caller's old caller_ref.
     caller_pepper_previous: SecretStr = SecretStr("")
     spool_dir: Path = Path("./var/spool")
+    # Below this much free space on the spool's disk, /readyz says "degraded" (docs/operations.md).
+    spool_min_free_bytes: int = Field(default=512 * 1024 * 1024, ge=0)
     training: bool = False
     # The IVR: the number an emergency (9) is connected to until routing provides the on-call
     # agent's; recorded prompts (`audio:` in the flow file) relative to this URL; an operator's

@@ -33,6 +33,9 @@ class Metrics:
         self.spool_depth = Gauge(
             "hotline_spool_depth", "Reports waiting in the spool for the database", registry=self.registry
         )
+        self.spool_free_bytes = Gauge(
+            "hotline_spool_free_bytes", "Free space on the spool directory's disk", registry=self.registry
+        )
         self.outbox_pending = Gauge(
             "hotline_outbox_pending", "Outbox entries not yet processed", registry=self.registry
         )
