@@ -28,6 +28,24 @@ REGIONS: Final = (
     "Sud-Ouest",
 )
 LANGUAGES: Final = ("fr", "en", "pcm", "mixed")
+CHANNELS: Final = ("sms", "whatsapp", "ussd", "voice_transcript")
+#: Tags of the training corpus: the failure classes a rule list cannot cover (docs/triage.md).
+PHENOMENA: Final = (
+    "danger_no_keyword",
+    "negation",
+    "past_over",
+    "hearsay",
+    "minor_indirect_age",
+    "number_not_age",
+    "question_with_trafficking_words",
+    "passport_before_departure",
+    "minor_departure_timing",
+    "ransom",
+    "desert_sea",
+    "medical",
+    "confinement",
+    "region_misspelt",
+)
 
 
 def severity_rank(severity: str) -> int:

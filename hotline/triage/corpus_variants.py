@@ -25,6 +25,8 @@ from typing import Any
 
 import yaml
 
+from hotline.triage.assessment import PHENOMENA, REGIONS
+
 DATA = Path(__file__).resolve().parent / "data"
 VARIANTS = DATA / "variants"
 OUTPUT = DATA / "corpus" / "generated.jsonl"
@@ -40,36 +42,6 @@ CATEGORY_COUNTS = (
     ("returnee_support", 160),
     ("information", 160),
     ("non_actionable", 128),
-)
-REGIONS = (
-    "Adamaoua",
-    "Centre",
-    "Est",
-    "Extreme-Nord",
-    "Littoral",
-    "Nord",
-    "Nord-Ouest",
-    "Ouest",
-    "Sud",
-    "Sud-Ouest",
-)
-FORMS = ("sexual", "labour", "domestic", "begging", "marriage", "organ", "unspecified")
-SEVERITIES = ("critical", "high", "medium", "low")
-PHENOMENA = (
-    "danger_no_keyword",
-    "negation",
-    "past_over",
-    "hearsay",
-    "minor_indirect_age",
-    "number_not_age",
-    "question_with_trafficking_words",
-    "passport_before_departure",
-    "minor_departure_timing",
-    "ransom",
-    "desert_sea",
-    "medical",
-    "confinement",
-    "region_misspelt",
 )
 DEPARTURES = ("today", "days", "weeks", "months")
 AGE_KINDS = ("minor_direct", "minor_indirect", "adult_direct", "unknown")

@@ -10,27 +10,11 @@ from typing import Any
 
 import pytest
 
-from hotline.triage.assessment import CATEGORIES, FORMS, LANGUAGES, REGIONS, SEVERITIES
+from hotline.triage.assessment import CATEGORIES, CHANNELS, FORMS, LANGUAGES, PHENOMENA, REGIONS, SEVERITIES
 from hotline.triage.features import words_of
 from hotline.triage.training_run import corpus_directory
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "corpus"
-PHENOMENA = {
-    "danger_no_keyword",
-    "negation",
-    "past_over",
-    "hearsay",
-    "minor_indirect_age",
-    "number_not_age",
-    "question_with_trafficking_words",
-    "passport_before_departure",
-    "minor_departure_timing",
-    "ransom",
-    "desert_sea",
-    "medical",
-    "confinement",
-    "region_misspelt",
-}
 NEAR_COPY = 0.5
 """Share of word trigrams two texts may have in common before one counts as a copy of the other."""
 MIN_TRIGRAMS = 4
@@ -65,7 +49,7 @@ def test_every_label_follows_the_guide(corpus: dict[str, list[dict[str, Any]]]) 
             where = f"{name}:{r['id']}"
             assert r["id"] not in seen_ids, where
             seen_ids.add(r["id"])
-            assert r["channel"] in ("sms", "whatsapp", "ussd", "voice_transcript"), where
+            assert r["channel"] in CHANNELS, where
             assert isinstance(r["text"], str) and r["text"].strip(), where
             assert x["category"] in CATEGORIES, where
             assert (x["form"] in FORMS) if x["category"] == "trafficking" else x["form"] is None, where
@@ -74,7 +58,7 @@ def test_every_label_follows_the_guide(corpus: dict[str, list[dict[str, Any]]]) 
             assert x["language"] in LANGUAGES, where
             assert isinstance(x["minor"], bool) and isinstance(x["abroad"], bool), where
             assert not x["imminent_danger"] or x["severity"] == "critical", where
-            assert set(r.get("phenomena") or ()) <= PHENOMENA, where
+            assert set(r.get("phenomena") or ()) <= set(PHENOMENA), where
 
 
 def test_the_corpus_covers_every_language_channel_category_form_and_phenomenon(
@@ -91,7 +75,7 @@ def test_the_corpus_covers_every_language_channel_category_form_and_phenomenon(
             counts[f"form:{x['form']}"] += 1
     wanted = (
         [f"language:{v}" for v in LANGUAGES]
-        + [f"channel:{v}" for v in ("sms", "whatsapp", "ussd", "voice_transcript")]
+        + [f"channel:{v}" for v in CHANNELS]
         + [f"category:{v}" for v in CATEGORIES]
         + [f"form:{v}" for v in FORMS]
         + [f"phenomenon:{v}" for v in PHENOMENA]

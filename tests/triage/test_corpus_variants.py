@@ -4,26 +4,9 @@ from __future__ import annotations
 
 import json
 
-from hotline.triage.corpus_variants import (
-    FORMS,
-    LANGUAGES,
-    PHENOMENA,
-    REGIONS,
-    SEVERITIES,
-    Choice,
-    generate,
-    label,
-)
+from hotline.triage.assessment import CATEGORIES, CHANNELS, FORMS, LANGUAGES, PHENOMENA, REGIONS, SEVERITIES
+from hotline.triage.corpus_variants import Choice, generate, label
 
-CATEGORIES = {
-    "trafficking",
-    "migrant_distress",
-    "risky_recruitment",
-    "returnee_support",
-    "information",
-    "non_actionable",
-}
-CHANNELS = {"sms", "whatsapp", "ussd", "voice_transcript"}
 RECORDS = generate()
 
 
