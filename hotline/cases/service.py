@@ -113,7 +113,9 @@ def refined(
 
     Fields only move towards more information: a known region replaces none, a category
     replaces "non actionable" (or none), a child or a danger once seen stays, and severity
-    never drops on its own. What an agent corrected (``case.override``) stays the agent's.
+    never drops on its own. A known region or category may be revised by the look at
+    everything, never turned back into none. What an agent corrected (``case.override``)
+    stays the agent's.
     """
     new = verdict(assessment, answers, text)
     corrected = corrected_fields(case)

@@ -82,3 +82,9 @@ def test_an_emergency_with_nothing_else_said_is_urgent_with_its_category_unknown
 def test_the_language_the_caller_chose_wins_over_the_guess() -> None:
     assert verdict(replace(BASE, language="pcm"), {"language": "en"}, "")["language"] == "en"
     assert verdict(replace(BASE, language="pcm"), {"language": "xx"}, "")["language"] == "pcm"
+
+
+def test_a_known_category_or_region_may_be_revised_by_the_look_at_everything() -> None:
+    case = case_from(replace(BASE, category="trafficking", region="Littoral"))
+    changes = refined(case, replace(BASE, category="migrant_distress", region="Sud-Ouest"), {}, "x")
+    assert changes["category"] == "migrant_distress" and changes["region"] == "Sud-Ouest"
