@@ -134,3 +134,14 @@ def test_a_prank_is_non_actionable_and_a_plea_is_not() -> None:
     plea = assess("svp aidez moi on ne me laisse pas sortir")
     assert plea.category != "non_actionable"
     assert plea.severity in ("high", "critical")
+
+
+def test_region_names_in_english_and_common_misspellings_give_the_region() -> None:
+    """'far north', 'adamawa', 'south west region', 'east region' and 'Ndokoti' name their regions."""
+    assert (
+        assess("my brother is held by kidnappers in the far north near the border").region == "Extreme-Nord"
+    )
+    assert assess("we are stranded in adamawa, the driver left us").region == "Adamaoua"
+    assert assess("dem di work small pikin dem for farm for south west region").region == "Sud-Ouest"
+    assert assess("a girl of 12 works as maid in the east region near Batouri").region == "Est"
+    assert assess("une fille de 13 ans vend au marché de Ndokoti jusqu'à minuit").region == "Littoral"

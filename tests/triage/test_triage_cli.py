@@ -87,3 +87,48 @@ def test_eval_check_passes_on_dev_and_fails_below_the_bar(tmp_path: Path) -> Non
     result = CliRunner().invoke(_app(), ["triage", "eval", "--check", str(wrong)])
     assert result.exit_code == 1
     assert "critical recall" in result.stderr
+
+
+def test_eval_shows_the_interval_the_phenomena_and_the_reasons_of_each_miss(tmp_path: Path) -> None:
+    """`eval --by-phenomenon --misses` prints critical recall with its 95% interval, one row per tag, and the
+    reasons the assessment gave beside each wrong field."""
+    lines = [
+        {
+            "id": "p1",
+            "text": "they locked my sister in a room in Bonaberi since yesterday, no food",
+            "phenomena": ["confinement"],
+            "expected": {
+                "category": "trafficking",
+                "form": "unspecified",
+                "severity": "critical",
+                "minor": False,
+                "imminent_danger": True,
+                "region": "Littoral",
+                "abroad": False,
+                "language": "en",
+            },
+        },
+        {
+            "id": "p2",
+            "text": "how do I report trafficking to your line?",
+            "phenomena": ["question_with_trafficking_words"],
+            "expected": {  # deliberately wrong label, so that a miss is listed
+                "category": "trafficking",
+                "form": "unspecified",
+                "severity": "high",
+                "minor": False,
+                "imminent_danger": False,
+                "region": None,
+                "abroad": False,
+                "language": "en",
+            },
+        },
+    ]
+    path = tmp_path / "set.jsonl"
+    path.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
+    result = CliRunner().invoke(_app(), ["triage", "eval", str(path), "--by-phenomenon", "--misses"])
+    assert result.exit_code == 0, result.output
+    assert "95% interval" in result.stdout and "1 of 1" in result.stdout
+    assert "confinement" in result.stdout and "question_with_trafficking_words" in result.stdout
+    assert "p2  category: expected 'trafficking', got 'information'" in result.stdout
+    assert "severity low:" in result.stdout  # the reasons of the missed report
