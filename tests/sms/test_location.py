@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hotline.console.timeline import build, shown_location
 from hotline.core.runtime import Runtime
-from hotline.models import Case, Contact
+from hotline.models import AuditEntry, Case, Contact
 from hotline.sms.templates import default_templates
 from tests.fixtures.messaging import contacts, drain, reply_of, text
 
@@ -44,6 +44,10 @@ async def test_a_pin_alone_is_a_report_with_its_region_and_is_sealed(
     await drain(runtime)
     case = (await session.execute(select(Case))).scalar_one()
     assert case.region == "Littoral"
+    details = (await session.execute(select(AuditEntry.details))).scalars().all()
+    assert details and not any(LATITUDE in str(d) or "Bonaberi" in str(d) for d in details), (
+        "not in the chain"
+    )
     page = await build(session, runtime.keyring, case)
     [shown] = [e.answers["location"] for e in page.entries if e.kind == "contact"]
     assert f"mlat={float(LATITUDE):.6f}" in shown and "Bonaberi" in shown, "coordinates, map link, address"
