@@ -27,7 +27,7 @@ import numpy.typing as npt
 from hotline.triage.assessment import CATEGORIES, FORMS, LANGUAGES, SEVERITIES, Assessment
 from hotline.triage.decide import decide
 from hotline.triage.engine import Engine, RuleView
-from hotline.triage.evaluation import Report, evaluate
+from hotline.triage.evaluation import Report, by_phenomenon, evaluate
 from hotline.triage.features import report_document, split_document
 from hotline.triage.model import MANIFEST_FILE, MODEL_FILE, Head, Prediction, encode
 from hotline.triage.severity import SeverityRules
@@ -89,6 +89,8 @@ class Trained:
     manifest: dict[str, Any]
     folds: Report
     thresholds: dict[str, float] = field(default_factory=dict)
+    phenomena: list[tuple[str, Report]] = field(default_factory=list)
+    """Out-of-fold figures per phenomenon tag of the corpus."""
 
     def write(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
@@ -313,6 +315,13 @@ def train(
     else:
         chosen = dict(thresholds)
         report = _score(examples, views, oof, chosen, engine.severity_rules)
+    phenomena = by_phenomenon(
+        [
+            (e.id, e.expected, decide(v, p, chosen, e.answers, engine.severity_rules))
+            for e, v, p in zip(examples, views, oof, strict=True)
+        ],
+        {e.id: e.phenomena for e in examples},
+    )
     fitted = _Fitted(documents, examples)
     model = fitted.encode(chosen)
     manifest = {
@@ -326,7 +335,7 @@ def train(
         "seed": SEED,
         "out_of_fold": summary(report),
     }
-    return Trained(model, manifest, report, chosen)
+    return Trained(model, manifest, report, chosen, phenomena)
 
 
 def summary(report: Report) -> dict[str, float]:

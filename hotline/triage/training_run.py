@@ -18,7 +18,7 @@ from typing import Any
 from hotline.triage import TRIAGE_VERSION
 from hotline.triage.decide import Triage
 from hotline.triage.engine import default_engine
-from hotline.triage.evaluation import Report, evaluate
+from hotline.triage.evaluation import Report, evaluate, render_phenomena
 from hotline.triage.model import MANIFEST_FILE, MODEL_FILE, ModelError, TriageModel, default_model_directory
 from hotline.triage.training import Example, read_examples, summary, train
 
@@ -76,6 +76,7 @@ def run_training(
     echo(f"thresholds: {trained.thresholds}")
     echo("held-out folds (each report scored by a model that never saw it):")
     echo(_line("new model, cross-validated", trained.folds))
+    echo(render_phenomena(trained.phenomena))
 
     candidate = Triage(default_engine(), TriageModel(trained.model))
     try:
