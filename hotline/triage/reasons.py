@@ -3,9 +3,9 @@
 Reasons are stored in one form (English, the form ``hotline triage`` prints and the tests pin) and
 said to a person in theirs: :func:`explain` rewrites the structure the verdict writes ("severity
 critical: safety rule: locked up now", "category trafficking: model 0.93 (…)", answers, region,
-abroad, minor) and the names of the severity rules. The caller's quoted words stay as they were
-said. Concept labels of the lexicon (``withholding of wages: '…'``) have an English label only and
-are shown as they are.
+abroad, minor), the names of the severity rules and the lexicon's concept labels
+(``withholding of wages: '…'`` → ``retenue des salaires : '…'``). The caller's quoted words stay as
+they were said. A test fails when a concept of the lexicon has no French label here.
 """
 
 from __future__ import annotations
@@ -41,6 +41,57 @@ RULE_FR = {
     "returnee in hardship": "personne de retour en difficulté",
     "no case to act on": "rien sur quoi agir",
     "minor in active exploitation (model)": "mineur exploité en ce moment (modèle)",
+}
+#: The lexicon's concept labels (data/lexicon.yaml), as a French reader says them.
+CONCEPT_FR = {
+    "withholding of wages": "retenue des salaires",
+    "retention of identity documents": "confiscation des papiers d'identité",
+    "debt bondage": "servitude pour dettes",
+    "coercion": "contrainte",
+    "restriction of movement": "liberté de mouvement restreinte",
+    "isolation": "isolement",
+    "violence": "violence",
+    "threats": "menaces",
+    "confinement": "enfermement",
+    "withdrawn, stays alone": "renfermé(e), reste seul(e)",
+    "abuse of vulnerability": "abus de vulnérabilité",
+    "deception": "tromperie",
+    "abusive working and living conditions": "conditions de travail et de vie abusives",
+    "excessive overtime": "heures supplémentaires excessives",
+    "sexual exploitation": "exploitation sexuelle",
+    "labour exploitation": "exploitation par le travail",
+    "domestic servitude": "servitude domestique",
+    "forced begging": "mendicité forcée",
+    "forced or early marriage": "mariage forcé ou précoce",
+    "organ removal": "prélèvement d'organes",
+    "detention": "détention",
+    "kidnapping for ransom": "enlèvement contre rançon",
+    "stranded in the desert": "bloqué(e) dans le désert",
+    "distress at sea": "détresse en mer",
+    "medical emergency": "urgence médicale",
+    "suicidal thoughts": "pensées suicidaires",
+    "stranded": "bloqué(e)",
+    "wants to come home": "veut rentrer",
+    "on the migration route": "sur la route migratoire",
+    "job or travel offer": "offre d'emploi ou de voyage",
+    "free travel offered": "voyage gratuit proposé",
+    "suspicious offer": "offre suspecte",
+    "departure planned": "départ prévu",
+    "today": "aujourd'hui",
+    "within days": "dans les jours qui viennent",
+    "weeks or months away": "dans des semaines ou des mois",
+    "came back to Cameroon": "rentré(e) au Cameroun",
+    "assisted return": "retour assisté",
+    "reintegration need": "besoin de réintégration",
+    "information request": "demande d'information",
+    "prank, test or off-topic message": "blague, test ou hors sujet",
+    "hearsay, nothing to act on": "ouï-dire, rien sur quoi agir",
+    "exploitation is over": "l'exploitation est terminée",
+    "no longer there": "n'y est plus",
+    "still going on": "toujours en cours",
+    "long ago": "il y a longtemps",
+    "minor": "mineur",
+    "children who are not the victim": "enfants qui ne sont pas la victime",
 }
 _ANSWER_FR = {"yes": "oui", "no": "non", "abroad": "à l'étranger", "unknown": "inconnu"}
 _KEY_FR = {"danger now": "danger maintenant", "child": "enfant", "region": "région", "menu": "menu"}
@@ -90,6 +141,9 @@ def explain(reason: str, language: str) -> str:
             return french + reason.removeprefix(english).replace(": '", " : '", 1)
     if reason == "nothing to act on in the text":
         return "rien sur quoi agir dans le texte"
+    label, colon, quoted = reason.partition(": ")
+    if colon and label in CONCEPT_FR:
+        return f"{CONCEPT_FR[label]} : {quoted}"
     return reason
 
 

@@ -185,3 +185,12 @@ def test_reasons_are_said_in_the_agents_language() -> None:
     )
     assert explain("answer: danger now = yes", "fr") == "réponse : danger maintenant = oui"
     assert explain("severity critical: safety rule: locked up now", "en").startswith("severity critical")
+
+
+def test_every_concept_of_the_lexicon_has_a_french_label() -> None:
+    """Each lexicon concept an assessment may quote is said in French to a French-speaking agent."""
+    from hotline.triage.reasons import CONCEPT_FR, explain
+
+    labels = {c.label for c in default_engine().knowledge.lexicon.concepts.values()}
+    assert labels - set(CONCEPT_FR) == set()
+    assert explain("withholding of wages: 'jamais payée'", "fr") == "retenue des salaires : 'jamais payée'"
