@@ -33,6 +33,7 @@ from hotline.core.db import create_engine, create_session_factory  # noqa: E402
 from hotline.core.migrations import upgrade  # noqa: E402
 from hotline.models import Case  # noqa: E402
 from hotline.stats.dimensions import DIMENSIONS  # noqa: E402
+from hotline.stats.perturbation import CellKeys  # noqa: E402
 from hotline.stats.query import StatsQuery, run_query  # noqa: E402
 
 PG_ADMIN = os.environ.get("HOTLINE_TEST_PG_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/test")
@@ -93,6 +94,7 @@ async def run(url: str, repeat: int) -> int:
     engine = create_engine(settings, pooled=True)
     sessions = create_session_factory(engine)
     now = datetime.now(UTC)
+    keys = CellKeys.from_secret_key("bench-stats-cell-key")
     slow = 0
     async with sessions() as session:
         from sqlalchemy import func, select
@@ -105,7 +107,7 @@ async def run(url: str, repeat: int) -> int:
             cells = 0
             for _ in range(repeat):
                 started = time.perf_counter()
-                table = await run_query(session, query, now=now)
+                table = await run_query(session, query, now=now, keys=keys)
                 timings.append((time.perf_counter() - started) * 1000)
                 cells = len(table.items)
             worst = max(timings)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Index, String
+from sqlalchemy import BigInteger, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.models.base import Base
@@ -45,6 +45,12 @@ class StatsCaseRollup(Base):
     sla_met: Mapped[int] = mapped_column(default=0)
     sla_breached: Mapped[int] = mapped_column(default=0)
     acknowledged: Mapped[int] = mapped_column(default=0)
+    # Sums of the record hashes of the cases counted in each figure, for the cell-key method
+    # of :mod:`hotline.stats.perturbation` (the query keys them with the secret).
+    key_cases: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    key_acknowledged: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    key_settled: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    key_met: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     h00: Mapped[int] = mapped_column(default=0)
     h01: Mapped[int] = mapped_column(default=0)
     h02: Mapped[int] = mapped_column(default=0)
@@ -76,6 +82,7 @@ class StatsContactRollup(Base):
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     outcome: Mapped[str] = mapped_column(String(16), primary_key=True)
     contacts: Mapped[int] = mapped_column(default=0)
+    key_contacts: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class StatsReferralRollup(Base):
@@ -92,6 +99,9 @@ class StatsReferralRollup(Base):
     # Referrals with a time to acceptance (accepted at some point), and to completion.
     accepted: Mapped[int] = mapped_column(default=0)
     completed: Mapped[int] = mapped_column(default=0)
+    key_referrals: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    key_accepted: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    key_completed: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     a00: Mapped[int] = mapped_column(default=0)
     a01: Mapped[int] = mapped_column(default=0)
     a02: Mapped[int] = mapped_column(default=0)

@@ -14,6 +14,7 @@ from hotline.core.clock import system_clock
 from hotline.core.config import Settings
 from hotline.core.db import create_engine, create_session_factory, unit_of_work
 from hotline.stats.export import to_csv, to_text
+from hotline.stats.perturbation import CellKeys
 from hotline.stats.query import MEASURES, PERIODS, QueryError, StatsQuery, run_query
 from hotline.stats.rollup import rebuild_all, refresh
 from hotline.stats.router import parse_group_by
@@ -72,7 +73,8 @@ def stats(
         engine = create_engine(settings, pooled=False)
         try:
             async with unit_of_work(create_session_factory(engine)) as session:
-                table = await run_query(session, query, now=system_clock())
+                keys = CellKeys.from_secret_key(settings.secret_key.get_secret_value())
+                table = await run_query(session, query, now=system_clock(), keys=keys)
                 q = table.query
                 await audit.append(
                     session,

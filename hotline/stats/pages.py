@@ -21,7 +21,7 @@ from hotline.auth.dependencies import SessionDep
 from hotline.console.i18n import translate
 from hotline.console.web import HERE as CONSOLE_HERE
 from hotline.console.web import SECURITY_HEADERS, STATIC_URL, Console, RoleRefused, SignedIn
-from hotline.core.http import NowDep, clock_of
+from hotline.core.http import NowDep, RuntimeDep, clock_of
 from hotline.models import Role
 from hotline.stats.dimensions import CONTACT_DIMENSIONS, DIMENSIONS, REFERRAL_DIMENSIONS
 from hotline.stats.export import to_csv
@@ -85,7 +85,14 @@ async def stats_page(
     error = None
     table = None
     try:
-        table = await answer(session, console.agent, query, now=clock_of(request), output="page")
+        table = await answer(
+            session,
+            console.agent,
+            query,
+            runtime=request.app.state.runtime,
+            now=clock_of(request),
+            output="page",
+        )
     except HTTPException as exc:
         error = str(exc.detail)
     language = console.language
@@ -119,6 +126,7 @@ async def stats_page(
 @router.get("/stats.csv")
 async def stats_csv(
     now: NowDep,
+    runtime: RuntimeDep,
     console: SignedIn,
     session: SessionDep,
     measure: Measure = "cases",
@@ -132,6 +140,7 @@ async def stats_csv(
         session,
         console.agent,
         _query(measure, group_by, period, start, end),
+        runtime=runtime,
         now=now,
         output="csv",
     )

@@ -1,8 +1,10 @@
 """Statistics queries: a measure, a grouping, a period and a date range → a protected table.
 
 Reads the rollup tables only. Every table goes through :func:`hotline.stats.disclosure.protect`
-before anything leaves this module; a suppressed cell's count and derived figures are dropped
-here, not by the caller.
+(suppression, on the true counts) and then :class:`hotline.stats.perturbation.CellKeys`
+(consistent perturbation of every published count) before anything leaves this module; a
+suppressed cell's count and derived figures are dropped here, not by the caller. Ranges are
+rounded out to whole weeks or months, so fewer distinct sets of records can be asked for.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from hotline.stats.dimensions import (
     local_day,
 )
 from hotline.stats.disclosure import fold_rare, protect
+from hotline.stats.perturbation import CellKeys
 from hotline.stats.rollup import (
     ACCEPT_COLUMNS,
     ACK_BUCKETS_MINUTES,
@@ -122,7 +125,28 @@ class StatsQuery:
             raise QueryError("from must not be after to")
         if (end - start).days + 1 > MAX_DAYS[self.period]:
             raise QueryError(f"at most {MAX_DAYS[self.period]} days with period={self.period or 'none'}")
+        start, end = aligned(start, end, self.period)
         return StatsQuery(self.measure, self.group_by, self.period, start, end)
+
+
+def _month_end(day: date) -> date:
+    following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return following - timedelta(days=1)
+
+
+def aligned(start: date, end: date, period: Period | None) -> tuple[date, date]:
+    """The range rounded out to whole periods: whole months for ``month``, whole ISO weeks for
+    ``week``, and for the whole-range table whole months when it already is, else whole weeks.
+
+    With days, a reader could difference ``[d..to]`` and ``[d+1..to]`` for every ``d``; with
+    aligned ranges there are far fewer distinct sets of records to ask for.
+    """
+    if period == "day":
+        return start, end
+    whole_months = start.day == 1 and end == _month_end(end)
+    if period == "month" or (period is None and whole_months):
+        return start.replace(day=1), _month_end(end)
+    return start - timedelta(days=start.weekday()), end + timedelta(days=6 - end.weekday())
 
 
 @dataclass
@@ -223,7 +247,16 @@ async def _case_sums(session: AsyncSession, q: StatsQuery) -> dict[Key, Sums]:
     dialect = session.get_bind().dialect.name
     dims = tuple(sorted(q.group_by, key=DIMENSIONS.index))
     period = _period_of(StatsCaseRollup.day, q.period, dialect)
-    measures = [StatsCaseRollup.cases, StatsCaseRollup.sla_met, StatsCaseRollup.sla_breached]
+    measures = [
+        StatsCaseRollup.cases,
+        StatsCaseRollup.sla_met,
+        StatsCaseRollup.sla_breached,
+        StatsCaseRollup.acknowledged,
+        StatsCaseRollup.key_cases,
+        StatsCaseRollup.key_acknowledged,
+        StatsCaseRollup.key_settled,
+        StatsCaseRollup.key_met,
+    ]
     if q.measure == "ack_time":
         measures += [getattr(StatsCaseRollup, name) for name in HISTOGRAM_COLUMNS]
     stmt = (
@@ -251,26 +284,34 @@ async def _contact_sums(session: AsyncSession, q: StatsQuery) -> dict[Key, Sums]
     period = _period_of(StatsContactRollup.day, q.period, dialect)
     columns = {"channel": StatsContactRollup.channel, "outcome": StatsContactRollup.outcome}
     picked = [columns[d].label(f"g{i}") for i, d in enumerate(q.group_by)]
-    stmt = select(*period, *picked, func.sum(StatsContactRollup.contacts)).where(
-        StatsContactRollup.day >= q.start, StatsContactRollup.day <= q.end
-    )
+    stmt = select(
+        *period, *picked, func.sum(StatsContactRollup.contacts), func.sum(StatsContactRollup.key_contacts)
+    ).where(StatsContactRollup.day >= q.start, StatsContactRollup.day <= q.end)
     if q.measure == "calls":
         stmt = stmt.where(StatsContactRollup.channel == "voice")
     if period or picked:
         stmt = stmt.group_by(*period, *picked)
-    out: dict[Key, Sums] = defaultdict(lambda: [0])
+    out: dict[Key, Sums] = defaultdict(lambda: [0, 0])
     for found in (await session.execute(stmt)).all():
         row = tuple(found) if period else (ALL, *found)
-        values = [str(v) for v in row[1:-1]]
+        values = [str(v) for v in row[1:-2]]
         if q.measure == "calls":
             values = [CALL_OUTCOMES.get(v, v) for v in values]
         values += ["", ""]
-        out[(_period_label(row[0], q.period), values[0], values[1])][0] += int(row[-1] or 0)
+        sums = out[(_period_label(row[0], q.period), values[0], values[1])]
+        sums[0] += int(row[-2] or 0)
+        sums[1] += int(row[-1] or 0)
     return dict(out)
 
 
-# Sums of a referral cell: referrals, accepted, completed, then the two histograms.
-REFERRAL_WIDTH: Final = 3 + len(ACCEPT_COLUMNS) + len(COMPLETE_COLUMNS)
+# Sums of a case cell: cases, met, breached, acknowledged, their four record-hash sums
+# (cases, acknowledged, settled, met), then the acknowledgement histogram (ack_time only).
+CASE_WIDTH: Final = 8
+# Sums of a contact cell: contacts and their record-hash sum.
+CONTACT_WIDTH: Final = 2
+# Sums of a referral cell: referrals, accepted, completed, their record-hash sums, then the
+# two histograms.
+REFERRAL_WIDTH: Final = 6 + len(ACCEPT_COLUMNS) + len(COMPLETE_COLUMNS)
 
 
 async def _referral_sums(session: AsyncSession, q: StatsQuery) -> dict[Key, Sums]:
@@ -281,6 +322,9 @@ async def _referral_sums(session: AsyncSession, q: StatsQuery) -> dict[Key, Sums
         StatsReferralRollup.referrals,
         StatsReferralRollup.accepted,
         StatsReferralRollup.completed,
+        StatsReferralRollup.key_referrals,
+        StatsReferralRollup.key_accepted,
+        StatsReferralRollup.key_completed,
         *[getattr(StatsReferralRollup, name) for name in (*ACCEPT_COLUMNS, *COMPLETE_COLUMNS)],
     ]
     stmt = select(*period, *picked, *[func.sum(m) for m in measures]).where(
@@ -325,8 +369,13 @@ def _fold(sums: dict[Key, Sums], q: StatsQuery, k: int) -> dict[Key, Sums]:
 
 
 def _estimate(histogram: Sums, fraction: float, upper: tuple[int, ...]) -> float | None:
-    """Where ``fraction`` of the histogram lies, in the unit of its bucket bounds ``upper``,
-    interpolated linearly in its bucket; the open last bucket reads as its lower bound."""
+    """The upper bound of the bucket in which ``fraction`` of the histogram lies, in the unit of
+    the bounds ``upper``; the open last bucket reads as its lower bound.
+
+    Not interpolated inside the bucket: an interpolated median is a ratio of counts
+    (``(target - seen) / count``) from which a reader beside the published count could work
+    back to a bucket's count; a bucket bound tells only which bucket.
+    """
     n = sum(histogram)
     if n == 0:
         return None
@@ -335,11 +384,9 @@ def _estimate(histogram: Sums, fraction: float, upper: tuple[int, ...]) -> float
     bounds = (0, *upper)
     for index, count in enumerate(histogram):
         if count and seen + count >= target:
-            low = bounds[index]
             if index >= len(upper):
-                return float(low)  # the open last bucket: "at least"
-            high = upper[index]
-            return low + (high - low) * (target - seen) / count
+                return float(bounds[index])  # the open last bucket: "at least"
+            return float(upper[index])
         seen += count
     return float(bounds[-1])
 
@@ -356,27 +403,38 @@ def _hours(histogram: Sums, fraction: float) -> float | None:
     return None if hours is None else round(hours, 1)
 
 
-def _base(measure: str, sums: Sums) -> int:
-    """The count a cell is protected on: the people behind its figures."""
+def _base(measure: str, sums: Sums) -> tuple[int, int]:
+    """The count a cell is protected on (the people behind its figures), and the sum of their
+    record hashes (its cell key before the secret)."""
+    if measure in ("contacts", "calls"):
+        return sums[0], sums[1]
     if measure == "sla":
-        return sums[1] + sums[2]
-    # The referrals behind a time: those accepted, or completed (their median is theirs alone).
-    if measure == "referral_accept_time":
-        return sums[1]
-    if measure == "referral_complete_time":
-        return sums[2]
-    return sums[0]
-
-
-def _figures(measure: str, sums: Sums) -> dict[str, Figure]:
+        return sums[1] + sums[2], sums[6]
+    # A time describes only those who got there: acknowledged cases, accepted or completed
+    # referrals (their median is theirs alone).
     if measure == "ack_time":
-        histogram = sums[3:]
+        return sums[3], sums[5]
+    if measure == "referrals":
+        return sums[0], sums[3]
+    if measure == "referral_accept_time":
+        return sums[1], sums[4]
+    if measure == "referral_complete_time":
+        return sums[2], sums[5]
+    return sums[0], sums[4]
+
+
+def _figures(measure: str, sums: Sums, published: int, keys: CellKeys) -> dict[str, Figure]:
+    """Derived figures of a published cell, from protected counts only."""
+    if measure == "ack_time":
+        histogram = sums[CASE_WIDTH:]
         return {"median_seconds": _percentile(histogram, 0.5), "p90_seconds": _percentile(histogram, 0.9)}
     if measure == "sla":
-        settled = sums[1] + sums[2]
-        return {"compliance_percent": round(100 * sums[1] / settled) if settled else None}
+        # The met count is perturbed with its own cell key: the percentage of two protected
+        # counts, so its rounding gives back neither the met nor the breached count.
+        met = min(published, keys.perturb(sums[1], sums[7]))
+        return {"compliance_percent": round(100 * met / published) if published else None}
     if measure in ("referral_accept_time", "referral_complete_time"):
-        start = 3 if measure == "referral_accept_time" else 3 + len(ACCEPT_COLUMNS)
+        start = 6 if measure == "referral_accept_time" else 6 + len(ACCEPT_COLUMNS)
         histogram = sums[start : start + len(REFERRAL_BUCKETS_HOURS) + 1]
         return {"median_hours": _hours(histogram, 0.5), "p90_hours": _hours(histogram, 0.9)}
     return {}
@@ -394,7 +452,7 @@ def _add(into: Sums | None, values: Sums) -> Sums:
     return list(values) if into is None else [x + y for x, y in zip(into, values, strict=True)]
 
 
-async def run_query(session: AsyncSession, query: StatsQuery, *, now: datetime) -> StatsTable:
+async def run_query(session: AsyncSession, query: StatsQuery, *, now: datetime, keys: CellKeys) -> StatsTable:
     q = query.validated(local_day(now))
     assert q.start is not None
     assert q.end is not None
@@ -406,9 +464,9 @@ async def run_query(session: AsyncSession, query: StatsQuery, *, now: datetime) 
     else:
         sums = await _case_sums(session, q)
     sums = _fold(sums, q, k)
-    width = len(next(iter(sums.values()))) if sums else (1 if q.measure in ("contacts", "calls") else 3)
-    if q.measure == "ack_time" and not sums:
-        width = 3 + len(HISTOGRAM_COLUMNS)
+    width = CONTACT_WIDTH if q.measure in ("contacts", "calls") else CASE_WIDTH
+    if q.measure == "ack_time":
+        width = CASE_WIDTH + len(HISTOGRAM_COLUMNS)
     if q.measure in REFERRAL_MEASURES:
         width = REFERRAL_WIDTH
 
@@ -438,7 +496,7 @@ async def run_query(session: AsyncSession, query: StatsQuery, *, now: datetime) 
         empty = Cell({}, None, True, dict.fromkeys(figure_keys))
         return StatsTable(q, k, label_keys, figure_keys, [], [], [], empty)
     grid: list[list[Sums]] = [[sums.get(key_of(r, c), [0] * width) for c in col_keys] for r in row_keys]
-    protected = protect([[_base(q.measure, s) for s in row] for row in grid], k)
+    protected = protect([[_base(q.measure, s)[0] for s in row] for row in grid], k)
 
     def labels(row: tuple[str, str, str] | None, col: tuple[str, str] | None) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -456,7 +514,9 @@ async def run_query(session: AsyncSession, query: StatsQuery, *, now: datetime) 
         hidden = protected.hidden(row_index, col_index)
         if hidden:
             return Cell(label, None, True, dict.fromkeys(FIGURE_KEYS.get(q.measure, [])))
-        return Cell(label, protected.values[row_index][col_index], False, _figures(q.measure, values))
+        count, hash_sum = _base(q.measure, values)
+        published = keys.perturb(count, hash_sum, k)
+        return Cell(label, published, False, _figures(q.measure, values, published, keys))
 
     n_rows, n_cols = len(row_keys), len(col_keys)
     items = [

@@ -39,6 +39,7 @@ from hotline.models import (
 )
 from hotline.models.stats import ACK_BUCKET_COUNT, REFERRAL_BUCKET_COUNT
 from hotline.stats.dimensions import all_groupings, day_start, grouping_name, local_day, spell
+from hotline.stats.perturbation import record_hash
 
 # Upper bounds (minutes) of the acknowledgement-time histogram buckets; the last is open.
 ACK_BUCKETS_MINUTES: Final = (
@@ -96,6 +97,10 @@ class CellAccumulator:
     sla_breached: int = 0
     acknowledged: int = 0
     histogram: list[int] = field(default_factory=lambda: [0] * ACK_BUCKET_COUNT)
+    key_cases: int = 0
+    key_acknowledged: int = 0
+    key_settled: int = 0
+    key_met: int = 0
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,7 @@ class CaseFacts:
     labels: dict[str, str]
     ack_seconds: float | None
     sla: str | None  # met | breached | None (not settled)
+    record: int = 0  # the case's record hash (cell-key method)
 
 
 def _parse(value: object) -> datetime | None:
@@ -118,7 +124,7 @@ def _parse(value: object) -> datetime | None:
 
 
 def facts_of(row: Sequence[Any]) -> CaseFacts:
-    created_at, region, category, form, severity, channel, minor, abroad, language, escalation = row
+    case_id, created_at, region, category, form, severity, channel, minor, abroad, language, escalation = row
     sla = (escalation or {}).get("sla") or {}
     acknowledged_at = _parse(sla.get("acknowledged_at"))
     ack_seconds = None
@@ -135,7 +141,13 @@ def facts_of(row: Sequence[Any]) -> CaseFacts:
         "abroad": spell("abroad", abroad),
         "language": spell("language", language),
     }
-    return CaseFacts(day=local_day(created_at), labels=labels, ack_seconds=ack_seconds, sla=settled)
+    return CaseFacts(
+        day=local_day(created_at),
+        labels=labels,
+        ack_seconds=ack_seconds,
+        sla=settled,
+        record=record_hash(case_id),
+    )
 
 
 def counted_cases() -> Any:
@@ -153,12 +165,17 @@ def accumulate(facts: Iterable[CaseFacts]) -> dict[tuple[date, str, str, str], C
             values = [fact.labels[d] for d in dims] + ["", ""]
             cell = cells[(fact.day, name, values[0], values[1])]
             cell.cases += 1
+            cell.key_cases += fact.record
             if fact.sla == "met":
                 cell.sla_met += 1
+                cell.key_met += fact.record
             elif fact.sla == "breached":
                 cell.sla_breached += 1
+            if fact.sla is not None:
+                cell.key_settled += fact.record
             if bucket is not None:
                 cell.acknowledged += 1
+                cell.key_acknowledged += fact.record
                 cell.histogram[bucket] += 1
     return cells
 
@@ -184,6 +201,7 @@ async def rebuild_case_days(session: AsyncSession, days: Iterable[date]) -> int:
         )
         result = await session.execute(
             select(
+                Case.id,
                 Case.created_at,
                 Case.region,
                 Case.category,
@@ -207,6 +225,10 @@ async def rebuild_case_days(session: AsyncSession, days: Iterable[date]) -> int:
                 "sla_met": cell.sla_met,
                 "sla_breached": cell.sla_breached,
                 "acknowledged": cell.acknowledged,
+                "key_cases": cell.key_cases,
+                "key_acknowledged": cell.key_acknowledged,
+                "key_settled": cell.key_settled,
+                "key_met": cell.key_met,
                 **dict(zip(HISTOGRAM_COLUMNS, cell.histogram, strict=True)),
             }
             for (day, dims, a, b), cell in cells.items()
@@ -234,21 +256,25 @@ async def rebuild_contact_days(session: AsyncSession, days: Iterable[date]) -> i
             delete(StatsContactRollup).where(StatsContactRollup.day >= first, StatsContactRollup.day <= last)
         )
         result = await session.execute(
-            select(Contact.received_at, Contact.channel, Contact.provider_status, Contact.case_id).where(
+            select(
+                Contact.id, Contact.received_at, Contact.channel, Contact.provider_status, Contact.case_id
+            ).where(
                 Contact.received_at >= start,
                 Contact.received_at < end,
                 Contact.training.is_(False),
                 Contact.provider != DEMO_PROVIDER,
             )
         )
-        counts: dict[tuple[date, str, str], int] = defaultdict(int)
-        for received_at, channel, status, case_id in result.all():
-            counts[
+        counts: dict[tuple[date, str, str], list[int]] = defaultdict(lambda: [0, 0])
+        for contact_id, received_at, channel, status, case_id in result.all():
+            counted = counts[
                 (local_day(received_at), channel, contact_outcome(channel, status, case_id is not None))
-            ] += 1
+            ]
+            counted[0] += 1
+            counted[1] += record_hash(contact_id)
         rows = [
-            {"day": day, "channel": channel, "outcome": outcome, "contacts": n}
-            for (day, channel, outcome), n in counts.items()
+            {"day": day, "channel": channel, "outcome": outcome, "contacts": n, "key_contacts": key}
+            for (day, channel, outcome), (n, key) in counts.items()
         ]
         if rows:
             await session.execute(insert(StatsContactRollup), rows)
@@ -261,6 +287,9 @@ class ReferralAccumulator:
     referrals: int = 0
     accepted: int = 0
     completed: int = 0
+    key_referrals: int = 0
+    key_accepted: int = 0
+    key_completed: int = 0
     to_accept: list[int] = field(default_factory=lambda: [0] * REFERRAL_BUCKET_COUNT)
     to_complete: list[int] = field(default_factory=lambda: [0] * REFERRAL_BUCKET_COUNT)
 
@@ -288,6 +317,7 @@ async def rebuild_referral_days(session: AsyncSession, days: Iterable[date]) -> 
         )
         result = await session.execute(
             select(
+                Referral.id,
                 Referral.sent_at,
                 Case.region,
                 Case.category,
@@ -300,7 +330,7 @@ async def rebuild_referral_days(session: AsyncSession, days: Iterable[date]) -> 
             .where(Referral.sent_at >= start, Referral.sent_at < end, counted_referrals())
         )
         cells: dict[tuple[date, str, str, str, str], ReferralAccumulator] = defaultdict(ReferralAccumulator)
-        for sent_at, region, category, kind, status, accepted_at, completed_at in result.all():
+        for referral_id, sent_at, region, category, kind, status, accepted_at, completed_at in result.all():
             assert sent_at is not None  # counted_referrals() keeps sent ones only
             key = (
                 local_day(sent_at),
@@ -310,14 +340,18 @@ async def rebuild_referral_days(session: AsyncSession, days: Iterable[date]) -> 
                 spell("outcome", status),
             )
             cell = cells[key]
+            record = record_hash(referral_id)
             cell.referrals += 1
+            cell.key_referrals += record
             accept = _hours_after(sent_at, accepted_at)
             if accept is not None:
                 cell.accepted += 1
+                cell.key_accepted += record
                 cell.to_accept[accept] += 1
             complete = _hours_after(sent_at, completed_at)
             if complete is not None:
                 cell.completed += 1
+                cell.key_completed += record
                 cell.to_complete[complete] += 1
         rows = [
             {
@@ -329,6 +363,9 @@ async def rebuild_referral_days(session: AsyncSession, days: Iterable[date]) -> 
                 "referrals": cell.referrals,
                 "accepted": cell.accepted,
                 "completed": cell.completed,
+                "key_referrals": cell.key_referrals,
+                "key_accepted": cell.key_accepted,
+                "key_completed": cell.key_completed,
                 **dict(zip(ACCEPT_COLUMNS, cell.to_accept, strict=True)),
                 **dict(zip(COMPLETE_COLUMNS, cell.to_complete, strict=True)),
             }

@@ -13,9 +13,11 @@ from fastapi.responses import Response
 
 from hotline.audit import service as audit
 from hotline.auth.dependencies import SessionDep, require_role
-from hotline.core.http import NowDep
+from hotline.core.http import NowDep, RuntimeDep
+from hotline.core.runtime import Runtime
 from hotline.models import Agent, Role
 from hotline.stats.export import to_csv
+from hotline.stats.perturbation import CellKeys
 from hotline.stats.query import Measure, Period, QueryError, StatsQuery, StatsTable, run_query
 
 router = APIRouter(prefix="/api/v1", tags=["stats"])
@@ -23,6 +25,11 @@ router = APIRouter(prefix="/api/v1", tags=["stats"])
 StatsReader = Annotated[
     Agent, Depends(require_role(Role.analyst, Role.supervisor, Role.admin, scope="stats"))
 ]
+
+
+def cell_keys(runtime: Runtime) -> CellKeys:
+    """The cell-key secret, derived from HOTLINE_SECRET_KEY."""
+    return CellKeys.from_secret_key(runtime.settings.secret_key.get_secret_value())
 
 
 def parse_group_by(value: str | None) -> tuple[str, ...]:
@@ -34,12 +41,13 @@ async def answer(
     agent: Agent,
     query: StatsQuery,
     *,
+    runtime: Runtime,
     now: datetime,
     output: str,
     actor_prefix: str = "agent",
 ) -> StatsTable:
     try:
-        table = await run_query(session, query, now=now)
+        table = await run_query(session, query, now=now, keys=cell_keys(runtime))
     except QueryError as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from None
     q = table.query
@@ -81,6 +89,7 @@ def _query(
 @router.get("/stats")
 async def get_stats(
     now: NowDep,
+    runtime: RuntimeDep,
     agent: StatsReader,
     session: SessionDep,
     measure: Measure = "cases",
@@ -90,14 +99,21 @@ async def get_stats(
     end: Annotated[date | None, Query(alias="to")] = None,
 ) -> dict[str, Any]:
     table = await answer(
-        session, agent, _query(measure, group_by, period, start, end), now=now, output="json"
+        session, agent, _query(measure, group_by, period, start, end), runtime=runtime, now=now, output="json"
     )
     return table.as_dict()
 
 
-@router.get("/stats.csv")
+@router.get(
+    "/stats.csv",
+    response_class=Response,
+    responses={
+        200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "the table as CSV"}
+    },
+)
 async def get_stats_csv(
     now: NowDep,
+    runtime: RuntimeDep,
     agent: StatsReader,
     session: SessionDep,
     measure: Measure = "cases",
@@ -106,7 +122,9 @@ async def get_stats_csv(
     start: Annotated[date | None, Query(alias="from")] = None,
     end: Annotated[date | None, Query(alias="to")] = None,
 ) -> Response:
-    table = await answer(session, agent, _query(measure, group_by, period, start, end), now=now, output="csv")
+    table = await answer(
+        session, agent, _query(measure, group_by, period, start, end), runtime=runtime, now=now, output="csv"
+    )
     name = f"1503-{table.query.measure}-{table.query.start}-{table.query.end}.csv"
     return Response(
         to_csv(table),

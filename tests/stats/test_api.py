@@ -12,6 +12,7 @@ from hotline.core.runtime import Runtime
 from hotline.models import AuditEntry, Role
 from tests.fixtures.accounts import bearer, make_agent, token_for
 from tests.fixtures.stats import add_call, add_cases, refresh_rollups
+from tests.stats.noise import near
 
 RANGE = {"from": "2026-03-01", "to": "2026-03-31"}
 
@@ -50,7 +51,7 @@ async def test_cases_by_region_and_category_with_small_cells_suppressed(
     assert small == {"region": "Centre", "category": "migrant_distress", "count": None, "suppressed": True}
     hidden = [i for i in body["items"] if i["suppressed"]]
     assert len(hidden) == 4  # a 2x2 table: the small cell takes the other three with it
-    assert body["margins"]["all"]["count"] == 49
+    assert near(body["margins"]["all"]["count"], 49)
     assert all(i["count"] is None or i["count"] >= 5 for i in body["items"])
 
 
@@ -66,7 +67,7 @@ async def test_training_and_demo_cases_never_count(client: httpx.AsyncClient, ru
             "/api/v1/stats", params={"measure": "cases", "group_by": "region", **RANGE}, headers=headers
         )
     ).json()
-    assert cell(body, region="Nord")["count"] == 8
+    assert near(cell(body, region="Nord")["count"], 8)
 
 
 async def test_a_table_about_minors_needs_ten(client: httpx.AsyncClient, runtime: Runtime) -> None:
@@ -97,7 +98,7 @@ async def test_rare_categories_fold_into_other(client: httpx.AsyncClient, runtim
         )
     ).json()
     assert {i["category"] for i in body["items"]} == {"trafficking", "other"}
-    assert cell(body, category="other")["count"] == 5
+    assert near(cell(body, category="other")["count"], 5)
 
 
 async def test_acknowledgement_times_and_sla_by_severity(client: httpx.AsyncClient, runtime: Runtime) -> None:
@@ -113,16 +114,18 @@ async def test_acknowledgement_times_and_sla_by_severity(client: httpx.AsyncClie
         )
     ).json()
     critical = cell(body, severity="critical")
-    assert critical["count"] == 20
-    assert 3 * 60 <= critical["median_seconds"] <= 5 * 60
-    assert 20 * 60 <= critical["p90_seconds"] <= 30 * 60
+    assert near(critical["count"], 20)
+    # Bucket bounds, not interpolated: half within (3, 5] min, 90% within (20, 30] min.
+    assert critical["median_seconds"] == 5 * 60
+    assert critical["p90_seconds"] == 30 * 60
     sla = (
         await client.get(
             "/api/v1/stats", params={"measure": "sla", "group_by": "severity", **RANGE}, headers=headers
         )
     ).json()
-    assert cell(sla, severity="critical")["compliance_percent"] == 50
-    assert cell(sla, severity="high")["compliance_percent"] == 100
+    # 10 met of 20 settled, each count perturbed by at most 2: between 8/22 and 12/18.
+    assert 36 <= cell(sla, severity="critical")["compliance_percent"] <= 67
+    assert cell(sla, severity="high")["compliance_percent"] == 100  # the same records: the same noise
 
 
 async def test_calls_answered_abandoned_completed(client: httpx.AsyncClient, runtime: Runtime) -> None:
@@ -139,9 +142,9 @@ async def test_calls_answered_abandoned_completed(client: httpx.AsyncClient, run
             "/api/v1/stats", params={"measure": "calls", "group_by": "outcome", **RANGE}, headers=headers
         )
     ).json()
-    assert cell(body, outcome="completed")["count"] == 6
-    assert cell(body, outcome="abandoned")["count"] == 7
-    assert cell(body, outcome="unanswered")["count"] == 5
+    assert near(cell(body, outcome="completed")["count"], 6)
+    assert near(cell(body, outcome="abandoned")["count"], 7)
+    assert near(cell(body, outcome="unanswered")["count"], 5)
 
 
 async def test_monthly_series_by_region_csv(client: httpx.AsyncClient, runtime: Runtime) -> None:
@@ -163,7 +166,8 @@ async def test_monthly_series_by_region_csv(client: httpx.AsyncClient, runtime: 
     assert response.headers["content-type"].startswith("text/csv")
     lines = list(csv.reader(io.StringIO(response.text)))
     assert lines[0] == ["period", "region", "count", "suppressed"]
-    assert ["2026-03", "Ouest", "9", "false"] in lines
+    march = [line for line in lines if line[:2] == ["2026-03", "Ouest"]]
+    assert len(march) == 1 and march[0][3] == "false" and near(int(march[0][2]), 9)
     assert ["2026-02", "Ouest", "", "true"] in lines
 
 

@@ -14,6 +14,7 @@ from hotline.core.db import unit_of_work
 from hotline.core.runtime import Runtime
 from hotline.models import AuditEntry, Case, Referral, Role
 from tests.fixtures.stats import DAY, add_referrals, refresh_rollups
+from tests.stats.noise import near
 from tests.stats.test_api import RANGE, analyst, cell
 
 
@@ -50,14 +51,19 @@ async def test_referrals_by_partner_type_and_outcome_with_small_cells_suppressed
     hidden = [(c["partner_kind"], c["outcome"]) for c in body["items"] if c["suppressed"]]
     assert ("iom", "declined") in hidden
     assert len([h for h in hidden if h[0] == "shelter" and h[1] in ("completed", "in_progress")]) >= 1
-    assert cell(body, partner_kind="iom", outcome="accepted")["count"] == 7
+    assert near(cell(body, partner_kind="iom", outcome="accepted")["count"], 7)
     rows = {c["partner_kind"]: c["count"] for c in body["margins"]["rows"]}
-    assert rows == {"iom": 25, "shelter": 15}
-    assert body["margins"]["all"]["count"] == 40
+    assert rows.keys() == {"iom", "shelter"}
+    assert near(rows["iom"], 25) and near(rows["shelter"], 15)
+    assert near(body["margins"]["all"]["count"], 40)
 
     by_outcome = await stats(client, headers, measure="referrals", group_by="outcome")
     counts = {c["outcome"]: c["count"] for c in by_outcome["items"]}
-    assert counts == {"accepted": 7, "completed": 20, "declined": 8, "in_progress": 5}
+    expected = {"accepted": 7, "completed": 20, "declined": 8, "in_progress": 5}
+    assert counts.keys() == expected.keys()
+    assert all(near(counts[outcome], n) for outcome, n in expected.items())
+    # The same records are the same cell whichever table shows it: the same published count.
+    assert counts["accepted"] == cell(body, partner_kind="iom", outcome="accepted")["count"]
 
 
 async def test_hours_to_acceptance_and_to_completion_by_partner_type(
@@ -81,21 +87,21 @@ async def test_hours_to_acceptance_and_to_completion_by_partner_type(
 
     accept = await stats(client, headers, measure="referral_accept_time", group_by="partner_kind")
     assert accept["columns"] == ["partner_kind", "count", "median_hours", "p90_hours", "suppressed"]
-    # iom: 6 in (2, 4] h and 5 in (24, 48] h. Median: 5.5th of 11, 2 + 2 * 5.5/6 = 3.8 h;
-    # 90th: 9.9th, 24 + 24 * 3.9/5 = 42.7 h. The 3 declined were never accepted.
+    # iom: 6 in (2, 4] h and 5 in (24, 48] h: the median (5.5th of 11) lies in (2, 4] and reads
+    # as its bound, 4 h; the 90th (9.9th) in (24, 48]: 48 h. The 3 declined were never accepted.
     iom = cell(accept, partner_kind="iom")
-    assert (iom["count"], iom["median_hours"], iom["p90_hours"]) == (11, 3.8, 42.7)
+    assert near(iom["count"], 11) and (iom["median_hours"], iom["p90_hours"]) == (4.0, 48.0)
     shelter = cell(accept, partner_kind="shelter")  # all 10 in (1, 2] h
-    assert (shelter["count"], shelter["median_hours"], shelter["p90_hours"]) == (10, 1.5, 1.9)
+    assert near(shelter["count"], 10) and (shelter["median_hours"], shelter["p90_hours"]) == (2.0, 2.0)
     both = accept["margins"]["all"]
-    assert (both["count"], both["median_hours"], both["p90_hours"]) == (21, 2.2, 37.9)
+    assert near(both["count"], 21) and (both["median_hours"], both["p90_hours"]) == (4.0, 48.0)
 
     complete = await stats(client, headers, measure="referral_complete_time", group_by="partner_kind")
     iom = cell(complete, partner_kind="iom")  # 5 in (48, 72] h
-    assert (iom["count"], iom["median_hours"], iom["p90_hours"]) == (5, 60.0, 69.6)
+    assert near(iom["count"], 5) and (iom["median_hours"], iom["p90_hours"]) == (72.0, 72.0)
     # shelter: 5 in (48, 72] h and 5 in (168, 240] h.
     shelter = cell(complete, partner_kind="shelter")
-    assert (shelter["count"], shelter["median_hours"], shelter["p90_hours"]) == (10, 72.0, 225.6)
+    assert near(shelter["count"], 10) and (shelter["median_hours"], shelter["p90_hours"]) == (72.0, 240.0)
 
 
 async def test_a_time_measured_on_few_referrals_is_suppressed(
@@ -110,7 +116,7 @@ async def test_a_time_measured_on_few_referrals_is_suppressed(
     await refresh_rollups(runtime)
     headers = await analyst(client, runtime)
     sent = await stats(client, headers, measure="referrals", group_by="partner_kind")
-    assert cell(sent, partner_kind="police")["count"] == 20
+    assert near(cell(sent, partner_kind="police")["count"], 20)
     accept = await stats(client, headers, measure="referral_accept_time", group_by="partner_kind")
     police = cell(accept, partner_kind="police")
     assert police == {
@@ -120,7 +126,7 @@ async def test_a_time_measured_on_few_referrals_is_suppressed(
         "p90_hours": None,
         "suppressed": True,
     }
-    assert accept["margins"]["all"]["count"] == 26
+    assert near(accept["margins"]["all"]["count"], 26)
     assert sum(1 for c in accept["items"] if c["suppressed"]) == 2  # police, and a complement
 
 
@@ -138,7 +144,7 @@ async def test_training_demo_and_draft_referrals_never_count(
     headers = await analyst(client, runtime)
     for measure in ("referrals", "referral_accept_time", "referral_complete_time"):
         body = await stats(client, headers, measure=measure, group_by="partner_kind")
-        assert cell(body, partner_kind="iom")["count"] == 8, measure
+        assert near(cell(body, partner_kind="iom")["count"], 8), measure
 
 
 async def test_by_region_and_category_of_the_case_and_per_month(
@@ -151,10 +157,14 @@ async def test_by_region_and_category_of_the_case_and_per_month(
     await refresh_rollups(runtime)
     headers = await analyst(client, runtime)
     body = await stats(client, headers, measure="referrals", group_by="region,partner_kind")
-    assert cell(body, region="Extreme-Nord", partner_kind="iom")["count"] == 9
-    assert cell(body, region="Littoral", partner_kind="shelter")["count"] == 7
+    assert near(cell(body, region="Extreme-Nord", partner_kind="iom")["count"], 9)
+    assert near(cell(body, region="Littoral", partner_kind="shelter")["count"], 7)
     by_category = await stats(client, headers, measure="referrals", group_by="category")
-    assert cell(by_category, category="migrant_distress")["count"] == 9
+    # the same nine referrals: the same published count
+    assert (
+        cell(by_category, category="migrant_distress")["count"]
+        == cell(body, region="Extreme-Nord", partner_kind="iom")["count"]
+    )
 
     response = await client.get(
         "/api/v1/stats.csv",
@@ -170,9 +180,10 @@ async def test_by_region_and_category_of_the_case_and_per_month(
     assert response.status_code == 200, response.text
     lines = list(csv.reader(io.StringIO(response.text)))
     assert lines[0] == ["period", "partner_kind", "count", "suppressed"]
-    assert ["2026-02", "shelter", "6", "false"] in lines
-    assert ["2026-03", "shelter", "7", "false"] in lines
-    assert ["2026-03", "iom", "9", "false"] in lines
+    published = {(line[0], line[1]): line for line in lines[1:]}
+    for period, kind, true in (("2026-02", "shelter", 6), ("2026-03", "shelter", 7), ("2026-03", "iom", 9)):
+        line = published[(period, kind)]
+        assert line[3] == "false" and near(int(line[2]), true), line
 
 
 async def test_a_referral_that_moves_or_whose_case_changes_is_recounted(
@@ -183,7 +194,7 @@ async def test_a_referral_that_moves_or_whose_case_changes_is_recounted(
     await refresh_rollups(runtime)
     headers = await analyst(client, runtime)
     body = await stats(client, headers, measure="referrals", group_by="outcome,region")
-    assert cell(body, outcome="sent", region="Centre")["count"] == 6
+    assert near(cell(body, outcome="sent", region="Centre")["count"], 6)
 
     now = datetime.now(UTC)
     async with unit_of_work(runtime.sessions) as session:
@@ -198,9 +209,10 @@ async def test_a_referral_that_moves_or_whose_case_changes_is_recounted(
             case.updated_at = now
     await refresh_rollups(runtime, now + timedelta(minutes=1))
     body = await stats(client, headers, measure="referrals", group_by="outcome,region")
-    assert [(c["outcome"], c["region"], c["count"]) for c in body["items"]] == [("accepted", "Nord", 6)]
+    assert [(c["outcome"], c["region"]) for c in body["items"]] == [("accepted", "Nord")]
+    assert near(body["items"][0]["count"], 6)
     accept = await stats(client, headers, measure="referral_accept_time")
-    assert accept["items"][0]["count"] == 6
+    assert accept["items"][0]["count"] == body["items"][0]["count"]  # the same six referrals
 
 
 async def test_analysts_get_referral_figures_agents_do_not(
@@ -215,7 +227,7 @@ async def test_analysts_get_referral_figures_agents_do_not(
     reader = await analyst(client, runtime)
     response = await client.get("/api/v1/stats.csv", params=params, headers=reader)
     assert response.status_code == 200
-    assert "iom,completed,5,false" in response.text
+    assert response.text.splitlines()[1] in {f"iom,completed,{n},false" for n in (5, 6, 7)}
     async with runtime.sessions() as session:
         entry = (
             await session.execute(select(AuditEntry).where(AuditEntry.action == "stats.queried"))
