@@ -12,6 +12,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from hotline.audit import checkpoint as signed
 from hotline.audit import service as audit
 from hotline.audit.verify import anchor
 from hotline.core.db import create_engine, unit_of_work
@@ -25,7 +26,9 @@ BLOCK = re.compile(r"<!-- verifier:(\w+) -->\s*```\w+\n(.*?)```", re.DOTALL)
 
 def blocks() -> dict[str, str]:
     found = dict(BLOCK.findall(DOC.read_text(encoding="utf-8")))
-    assert set(found) == {"postgres", "sqlite", "python"}, "docs/audit.md lost a verifier block"
+    assert set(found) == {"postgres", "sqlite", "python", "signature", "tree"}, (
+        "docs/audit.md lost a verifier block"
+    )
     return found
 
 
@@ -47,9 +50,9 @@ def export(runtime: Runtime) -> str:
     return done.stdout
 
 
-def outside_verify(rows: str) -> subprocess.CompletedProcess[str]:
+def outside_verify(rows: str, block: str = "python", *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-I", "-S", "-c", blocks()["python"]],
+        [sys.executable, "-I", "-S", "-c", blocks()[block], *args],
         input=rows,
         capture_output=True,
         text=True,
@@ -75,6 +78,8 @@ async def test_the_documented_verifier_agrees_with_ours_and_refuses_tampering(
                     "note": 'Bépanda « quoted » "x" \\ tab\there / ü € 𝄞',
                     "minor": n == 1,
                     "count": 10**n,
+                    "beyond_2_53": 2**64 + n,
+                    "negative": -(2**63) - n,
                     "form": None,
                 },
                 at=datetime(2026, 11, 22, 8, n, 7, 1000 * n, tzinfo=UTC),
@@ -109,3 +114,103 @@ def test_the_worked_example_on_the_page_is_what_the_code_computes() -> None:
     page = DOC.read_text(encoding="utf-8")
     assert audit.canonical(**fields).decode("utf-8") in page
     assert audit.entry_hash(**fields) in page
+
+
+def check_signature(directory: Path, checkpoint: Path, public: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", "-e", "-c", blocks()["signature"]],
+        cwd=directory,
+        env={"PATH": "/usr/bin:/bin", "CHECKPOINT": str(checkpoint), "PUBLIC_KEY": str(public)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def noon() -> datetime:
+    return datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+
+async def test_the_documented_checks_of_checkpoints_and_proofs_agree_with_ours(
+    committed_runtime: Runtime, tmp_path: Path
+) -> None:
+    """With the public key and the page alone: signatures (OpenSSL), roots, inclusion and consistency
+    (stdlib Python); a forged head, an edited checkpoint and a proof against another root are refused."""
+    runtime, key = committed_runtime, signed.new_signing_key()
+    public = tmp_path / "public.pem"
+    public.write_bytes(signed.public_pem(key.public_key()))
+    other = tmp_path / "other.pem"
+    other.write_bytes(signed.public_pem(signed.new_signing_key().public_key()))
+
+    async def append(count: int) -> None:
+        async with unit_of_work(runtime.sessions) as session:
+            for n in range(count):
+                await audit.append(
+                    session, actor="system", action="case.viewed", details={"n": n, "big": 2**70}
+                )
+
+    async def keep(name: str) -> Path:
+        async with runtime.sessions() as session:
+            made = await signed.take(session, key, noon)
+        path = tmp_path / name
+        path.write_text(made.text(), encoding="ascii")
+        return path
+
+    await append(3)
+    old = await keep("old.txt")
+    await append(4)
+    new = await keep("new.txt")
+    async with runtime.sessions() as session:
+        tree = await signed.leaves(session)
+        fifth = await session.get(audit.AuditEntry, 5)
+    assert fifth is not None
+
+    for held in (old, new):
+        verified = check_signature(tmp_path, held, public)
+        assert verified.returncode == 0, verified.stderr
+        assert "Signature Verified Successfully" in verified.stdout
+    assert check_signature(tmp_path, new, other).returncode != 0, "another key"
+    edited = tmp_path / "edited.txt"
+    edited.write_text(new.read_text().replace("size 7", "size 6"))
+    assert check_signature(tmp_path, edited, public).returncode != 0, "an edited checkpoint"
+
+    rows = export(runtime)
+    for held, later in ((old, 4), (new, 0)):
+        done = outside_verify(rows, "tree", "checkpoint", str(held))
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip().endswith(f"{later} later entries not yet signed")
+
+    inclusion = tmp_path / "inclusion.txt"
+    inclusion.write_text(signed.inclusion_text(5, tree, fifth.hash))
+    done = outside_verify("", "tree", "inclusion", str(inclusion), str(new))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("OK entry 5")
+    assert outside_verify("", "tree", "inclusion", str(inclusion), str(old)).returncode != 0
+    wrong = tmp_path / "wrong.txt"
+    wrong.write_text(inclusion.read_text().replace(f"entry {fifth.hash}", f"entry {'0' * 64}"))
+    assert "BROKEN" in outside_verify("", "tree", "inclusion", str(wrong), str(new)).stderr
+
+    proof = tmp_path / "consistency.txt"
+    proof.write_text(signed.consistency_text(3, tree))
+    done = outside_verify("", "tree", "consistency", str(proof), str(old), str(new))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "OK checkpoint 7 extends checkpoint 3"
+    lines = proof.read_text().splitlines(keepends=True)
+    first = next(i for i, line in enumerate(lines) if line.startswith("path "))
+    lines[first] = f"path {'0' * 64}\n"
+    tampered = tmp_path / "tampered.txt"
+    tampered.write_text("".join(lines))
+    refused = outside_verify("", "tree", "consistency", str(tampered), str(old), str(new))
+    assert "BROKEN: checkpoint 7 does not extend checkpoint 3" in refused.stderr
+
+    engine = create_engine(runtime.settings, pooled=False)
+    async with engine.begin() as connection:
+        await tamper.edit_and_rehash(connection, 7, action="case.closed", details={"reason": "forged"})
+    await engine.dispose()
+    forged = export(runtime)
+    assert outside_verify(forged).returncode == 0, "the chain alone cannot see a rewritten head"
+    assert outside_verify(forged, "tree", "checkpoint", str(old)).returncode == 0
+    refused = outside_verify(forged, "tree", "checkpoint", str(new))
+    assert refused.returncode != 0
+    assert "BROKEN: the first 7 entries do not have the checkpoint's root" in refused.stderr
