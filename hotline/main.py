@@ -22,6 +22,7 @@ from hotline.core.http import (
     BodyLimitMiddleware,
     RequestContextMiddleware,
     SecurityHeadersMiddleware,
+    document_errors,
     install_error_handlers,
 )
 from hotline.core.logging import get_logger
@@ -103,6 +104,7 @@ def create_app(
         runtime.on_call = runtime.on_call or RosterOnCall(runtime)
         app.state.runtime = runtime
     install_error_handlers(app)
+    document_errors(app)
     for router in (
         ops_router,
         sms_router,

@@ -12,6 +12,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hotline.core.logging import get_logger
@@ -215,6 +216,15 @@ async def request_time(runtime: RuntimeDep) -> datetime:
 NowDep = Annotated[datetime, Depends(request_time)]
 
 
+def _allowed_methods(request: Request) -> list[str]:
+    allowed: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            allowed |= set(getattr(route, "methods", None) or ())
+    return sorted(allowed)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """4xx answers say what was wrong; a 5xx says nothing that could carry caller data."""
 
@@ -224,14 +234,78 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": "invalid request", "fields": fields}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         headers: dict[str, Any] | None = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            # Starlette names the methods of the first route of the path only; a path served by
+            # several routes (GET and POST …/notes) allows all of theirs (RFC 9110 §15.5.6)
+            headers = {**(headers or {}), "Allow": ", ".join(_allowed_methods(request))}
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.error("http.unhandled", path=request.url.path, reason=type(exc).__name__)
         return JSONResponse({"detail": "internal error"}, status_code=500)
+
+
+#: The 422 every route answers (``install_error_handlers``), as the OpenAPI schema documents it.
+VALIDATION_ERROR_SCHEMA: dict[str, Any] = {
+    "title": "HTTPValidationError",
+    "type": "object",
+    "properties": {
+        "detail": {"type": "string", "title": "Detail"},
+        # the fields that failed validation; absent when a rule across fields refused the request
+        "fields": {"type": "array", "items": {"type": "string"}, "title": "Fields"},
+    },
+    "required": ["detail"],
+}
+ERROR_SCHEMA: dict[str, Any] = {
+    "title": "Error",
+    "type": "object",
+    "properties": {"detail": {"title": "Detail"}},
+    "required": ["detail"],
+}
+#: What any /api/v1 route may answer besides its own: a body that is not what the route reads,
+#: no or a bad token, a role or scope refused, not found (or not yours), a conflict with the
+#: record's state, too large, too many sign-ins.
+API_ERRORS = {
+    "400": "malformed request body",
+    "401": "not signed in, or the token is no longer good",
+    "403": "your role or your token's scopes do not allow this",
+    "404": "not found, or not yours to see",
+    "409": "conflicts with the record's current state",
+    "413": "request body too large",
+    "429": "too many attempts; see Retry-After",
+}
+
+
+def document_errors(app: FastAPI) -> None:
+    """The OpenAPI schema says what the API really answers on error (issue 20: schemathesis
+    ``--checks all`` found the 422 body and the common refusals undocumented)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = build()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["HTTPValidationError"] = VALIDATION_ERROR_SCHEMA
+        components.pop("ValidationError", None)
+        components["Error"] = ERROR_SCHEMA
+        ref = {"$ref": "#/components/schemas/Error"}
+        for path, operations in schema.get("paths", {}).items():
+            if not path.startswith("/api/v1/"):
+                continue
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for status, description in API_ERRORS.items():
+                    responses.setdefault(
+                        status, {"description": description, "content": {"application/json": {"schema": ref}}}
+                    )
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 class Stopwatch:

@@ -8,32 +8,69 @@ schema (positive and negative cases).
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
 from tests.fuzz.conftest import Server
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 
 
-def schema_conformance_except_422(ctx: object, response: object, case: object) -> bool | None:
-    """The documented response schema, for every status but 422.
+# Every response matches the documented schema, 422s included (their body is documented since
+# issue 20), and its documented content type (/api/v1/stats.csv is documented as text/csv).
+CHECKS = [
+    schemathesis.checks.not_a_server_error,
+    response_schema_conformance,
+    content_type_conformance,
+]
 
-    Known deviation, reported to the owners of hotline/core: a 422 answers
-    ``{"detail": "invalid request", "fields": [...]}`` while the OpenAPI schema still documents
-    FastAPI's default ``HTTPValidationError`` (``detail`` an array). The shape we do answer is
-    asserted by test_422_has_the_shape_clients_get below.
-    """
-    if getattr(response, "status_code", None) == 422:
-        return None
-    return response_schema_conformance(ctx, response, case)  # type: ignore[arg-type]
+#: The CLI run below: how long per backend (CI keeps the default), and the one check left out.
+ALL_CHECKS_SECONDS = int(os.environ.get("HOTLINE_FUZZ_SECONDS", "45"))
+#: positive_data_acceptance expects every schema-valid request to be accepted; a few rules span
+#: fields or the calendar (a statistics window of at most 366 days, a partner's known kind) and
+#: OpenAPI cannot say them, so a well-formed but refused request is a 422 by design.
+LEFT_OUT = "positive_data_acceptance"
 
 
-# Content types are not checked: /api/v1/stats.csv answers text/csv, documented as JSON (reported
-# to the owners of hotline/stats).
-CHECKS = [schemathesis.checks.not_a_server_error, schema_conformance_except_422]
+def test_schemathesis_checks_all_for_a_bounded_time(server: Server, tmp_path: Path) -> None:
+    """``schemathesis run --checks all`` (fuzzing and stateful phases) against /api/v1 with an
+    admin token for a bounded time: no server error, nothing undocumented."""
+    command = [
+        str(Path(sys.executable).with_name("schemathesis")),
+        "run",
+        server.base + "/api/openapi.json",
+        "--checks",
+        "all",
+        "--exclude-checks",
+        LEFT_OUT,
+        "--include-path-regex",
+        "^/api/v1/",
+        "-H",
+        f"Authorization: Bearer {server.token}",
+        "--max-examples",
+        "10",
+        "--max-time",
+        str(ALL_CHECKS_SECONDS),
+        "--no-color",
+    ]
+    if os.environ.get("CI"):
+        command += ["--seed", "1503"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=ALL_CHECKS_SECONDS * 4 + 120)
+    report = result.stdout[-6000:] + result.stderr[-2000:]
+    assert result.returncode == 0, report
+    # the token reached every operation: only the token endpoint itself answers 401 throughout
+    # (schemathesis sends it invented credentials)
+    if "Authentication failed" in report:
+        assert "Authentication failed: 1 operation" in report and "- POST /api/v1/auth/token" in report, (
+            report
+        )
 
 
 def test_api_v1_never_answers_5xx_and_keeps_its_schema(server: Server) -> None:
