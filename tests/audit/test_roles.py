@@ -17,12 +17,18 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from sqlalchemy import func, select
 
 from hotline.audit import checkpoint as signed
 from hotline.audit import service as audit
 from hotline.audit.verify import verify
 from hotline.core.db import create_engine, create_session_factory, unit_of_work
 from hotline.core.migrations import upgrade
+from hotline.core.runtime import build_runtime
+from hotline.intake.gateway import accept
+from hotline.intake.service import IncomingContact
+from hotline.intake.worker import Worker
+from hotline.models import Case
 from tests.conftest import make_settings
 from tests.fixtures.env import PG_ADMIN_DSN
 
@@ -117,6 +123,25 @@ async def test_the_runtime_role_writes_the_log_but_cannot_rewrite_it(
     await asyncio.to_thread(upgrade, roles.url(roles.owner))
     await as_role(roles, roles.owner, grants(roles))
 
+    # The service itself, as the runtime role: a report is accepted, triaged and opened as a case.
+    runtime = build_runtime(make_settings(roles.url(roles.app), tmp_path))
+    try:
+        recorded = await accept(
+            runtime,
+            IncomingContact("twilio", "SM" + "7" * 32, "sms", "r" * 64, body="ils ont pris mon passeport"),
+        )
+        assert recorded.outbox_id is not None
+        await runtime.queue.publish(recorded.outbox_id)
+        worker = Worker(runtime, block_seconds=0.1)
+        while await worker.run_once():
+            pass
+        async with runtime.sessions() as session:
+            assert await session.scalar(select(func.count()).select_from(Case)) == 1
+            opened = (await verify(session)).checked
+            assert opened >= 2, "the pipeline audits the contact and the case"
+    finally:
+        await runtime.close()
+
     engine = create_engine(make_settings(roles.url(roles.app), tmp_path), pooled=False)
     sessions = create_session_factory(engine)
     try:
@@ -124,9 +149,9 @@ async def test_the_runtime_role_writes_the_log_but_cannot_rewrite_it(
             for n in range(3):
                 await audit.append(session, actor="system", action="case.viewed", details={"n": n})
         async with sessions() as session:
-            assert (await verify(session)).checked == 3
+            assert (await verify(session)).checked == opened + 3
             made = await signed.take(session, signed.new_signing_key(), at_noon)
-            assert made.size == 3
+            assert made.size == opened + 3
     finally:
         await engine.dispose()
 
@@ -135,12 +160,12 @@ async def test_the_runtime_role_writes_the_log_but_cannot_rewrite_it(
         with pytest.raises(asyncpg.InsufficientPrivilegeError, match=r"permission denied|must be owner"):
             await as_role(roles, roles.app, statement)
 
-    # The owner could do all of it (hence the separate roles); the runtime still sees three entries intact.
+    # The owner could do all of it (hence the separate roles); nothing was changed.
     owner = await asyncpg.connect(roles.dsn(roles.owner), timeout=5)
     try:
         async with owner.transaction():
             await owner.execute("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update_delete")
             await owner.execute("ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update_delete")
-        assert await owner.fetchval("SELECT count(*) FROM audit_log") == 3
+        assert await owner.fetchval("SELECT count(*) FROM audit_log") == opened + 3
     finally:
         await owner.close()
