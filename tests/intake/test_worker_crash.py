@@ -110,7 +110,12 @@ async def test_a_job_interrupted_by_sigkill_is_processed_exactly_once_after_rest
             return int(await session.scalar(select(func.count()).select_from(Case)) or 0)
 
     async def blocked_on_the_outbox_lock() -> bool:
-        """The worker's own connection is waiting for the blocker's row lock: provably mid-job."""
+        """The worker's own connection is waiting for the blocker's row lock: provably mid-job.
+
+        The blocker is inside its transaction, where PostgreSQL keeps the first pg_stat_activity
+        snapshot until the transaction ends: cleared at every poll, or a first look taken before
+        the worker began to wait would be the only one ever seen."""
+        await blocker.execute("SELECT pg_stat_clear_snapshot()")
         waiting = await blocker.fetchval(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()"
             " AND wait_event_type = 'Lock' AND query ILIKE '%outbox%'",
