@@ -22,11 +22,12 @@ folds for critical recall first (``training.py``, docs/triage.md).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 from hotline.triage.assessment import CATEGORIES, SEVERITIES, Assessment, severity_rank
 from hotline.triage.engine import Engine, RuleView, default_engine
+from hotline.triage.features import words_of
 from hotline.triage.model import Prediction, TriageModel, default_model
 from hotline.triage.severity import SeverityRules, Verdict
 
@@ -47,7 +48,7 @@ class Triage:
         view = self.engine.analyse(text, channel, answers)
         if self.model is None:
             return view.assessment
-        prediction = self.model.predict(text, view.signals)
+        prediction = self.model.predict(text, view.signals, quotable=_quoted_words(view.assessment.reasons))
         return decide(view, prediction, self.model.thresholds, answers, self.engine.severity_rules)
 
 
@@ -212,6 +213,8 @@ def _form(view: RuleView, prediction: Prediction) -> str:
 
 
 def _abroad(view: RuleView, prediction: Prediction, category: str) -> bool:
+    if view.words == 0:
+        return view.assessment.abroad  # nothing said: no guess from the model's priors
     if category == "migrant_distress":
         return True
     if category != "trafficking":
@@ -220,6 +223,12 @@ def _abroad(view: RuleView, prediction: Prediction, category: str) -> bool:
     if view.foreign_location:
         return p >= 0.3
     return p >= 0.7
+
+
+def _quoted_words(reasons: Sequence[str]) -> frozenset[str]:
+    """The words the rules' reasons already quote ('…'): the only caller words reasons may carry."""
+    quoted = [part for r in reasons for part in r.split("'")[1::2]]
+    return frozenset(words_of(" ".join(quoted)))
 
 
 def _language(rules: Assessment, prediction: Prediction) -> str:

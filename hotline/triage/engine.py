@@ -86,6 +86,8 @@ class RuleView:
     """The rule that decided the severity is a safety rule (``raises: true`` in severity.yaml)."""
     rule: str | None = None
     """The name of the severity rule that decided, if any."""
+    words: int = 0
+    """How many words the report has (0: nothing was said)."""
 
 
 class Engine:
@@ -273,6 +275,7 @@ class Engine:
             category_scores=scores,
             raises=verdict.raises,
             rule=verdict.rule,
+            words=len(tokens.texts),
         )
 
     # ---------------------------------------------------------------------------------------------- evidence

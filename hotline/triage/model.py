@@ -220,7 +220,19 @@ class TriageModel:
     #: the heads whose evidence words the reasons show
     EXPLAINED = ("category", "severity")
 
-    def predict(self, text: str, signals: Sequence[str] = (), evidence: int = 3) -> Prediction:
+    def predict(
+        self,
+        text: str,
+        signals: Sequence[str] = (),
+        evidence: int = 3,
+        quotable: frozenset[str] | None = None,
+    ) -> Prediction:
+        """Probabilities per head, and the ``evidence`` words or word pairs that weighed most.
+
+        ``quotable``: the only words evidence may be made of. Reasons are stored unsealed beside the
+        case, so the triage passes the words its rules already quote (lexicon phrases found in the
+        report, docs/privacy.md): a name or "my cousin" never reaches them.
+        """
         columns, values = self.transform.report(text, signals)
         if len(columns):
             rows = self.weights[columns]
@@ -243,7 +255,7 @@ class TriageModel:
                 column = head.offset + int(np.argmax(raw))
             probabilities[head.name] = probs
             if evidence and head.name in self.EXPLAINED:
-                reasons[head.name] = self._evidence(columns, values, rows, column, evidence)
+                reasons[head.name] = self._evidence(columns, values, rows, column, evidence, quotable)
         return Prediction(probabilities, reasons)
 
     def _evidence(
@@ -253,13 +265,20 @@ class TriageModel:
         rows: npt.NDArray[np.float32],
         column: int,
         count: int,
+        quotable: frozenset[str] | None,
     ) -> tuple[str, ...]:
         words = self.is_word[columns]
         if not words.any():
             return ()
         weight = np.where(words, values * rows[:, column], 0.0)
-        order = np.argsort(-weight, kind="stable")[:count]
-        return tuple(self.vocabulary[int(columns[i])][2:] for i in order if weight[i] > 0)
+        found: list[str] = []
+        for i in np.argsort(-weight, kind="stable"):
+            if weight[i] <= 0 or len(found) == count:
+                break
+            phrase = self.vocabulary[int(columns[i])][2:]
+            if quotable is None or set(phrase.split()) <= quotable:
+                found.append(phrase)
+        return tuple(found)
 
 
 def default_model_directory() -> Path:

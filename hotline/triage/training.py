@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -158,7 +159,7 @@ def _targets(examples: Sequence[Example], head: str) -> tuple[npt.NDArray[np.int
 class _Fitted:
     """Vectoriser and per-head estimators fitted on some reports (the whole corpus, or k-1 folds)."""
 
-    def __init__(self, documents: Sequence[str], examples: Sequence[Example]) -> None:
+    def __init__(self, documents: Sequence[str], examples: Sequence[Example], c: float | None = None) -> None:
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
 
@@ -172,14 +173,14 @@ class _Fitted:
         matrix = self.vectorizer.fit_transform(documents)
         self.heads: list[tuple[Head, npt.NDArray[np.float64], npt.NDArray[np.float64]]] = []
         offset = 0
-        for name, classes, kind, c in HEADS:
+        for name, classes, kind, head_c in HEADS:
             rows, labels = _targets(examples, name)
             present = sorted(set(labels), key=classes.index)
             width = 1 if kind == "sigmoid" else len(classes)
             coef = np.zeros((matrix.shape[1], width))
             bias = np.zeros(width)
             if rows.size and len(present) > 1:
-                model = LogisticRegression(C=c, max_iter=5000, class_weight="balanced")
+                model = LogisticRegression(C=c or head_c, max_iter=5000, class_weight="balanced")
                 model.fit(matrix[rows], labels)
                 fitted = [str(k) for k in model.classes_]
                 if kind == "sigmoid":
@@ -275,24 +276,30 @@ def choose_thresholds(
     return best, best_report
 
 
+def _strata(examples: Sequence[Example], folds: int) -> list[str]:
+    """Category × severity, coarsened until every stratum has at least ``folds`` reports."""
+
+    def coarsen(labels: list[str], fallback: Callable[[int], str]) -> list[str]:
+        counts = Counter(labels)
+        return [label if counts[label] >= folds else fallback(i) for i, label in enumerate(labels)]
+
+    labels = [f"{e.expected['category']}/{e.expected['severity']}" for e in examples]
+    labels = coarsen(labels, lambda i: str(examples[i].expected["severity"]))
+    labels = coarsen(labels, lambda i: "rare")
+    return coarsen(labels, lambda i: Counter(labels).most_common(1)[0][0])
+
+
 def out_of_fold(
-    examples: Sequence[Example], documents: Sequence[str], folds: int = FOLDS
+    examples: Sequence[Example], documents: Sequence[str], folds: int = FOLDS, c: float | None = None
 ) -> list[Prediction]:
     """Each report's prediction by a model fitted on the other folds (stratified by severity)."""
     from sklearn.model_selection import StratifiedKFold
 
-    labels = [f"{e.expected['category']}/{e.expected['severity']}" for e in examples]
-    counts: dict[str, int] = {}
-    for label in labels:
-        counts[label] = counts.get(label, 0) + 1
-    strata = [
-        label if counts[label] >= folds else str(e.expected["severity"])
-        for label, e in zip(labels, examples, strict=True)
-    ]
+    strata = _strata(examples, folds)
     found: list[Prediction | None] = [None] * len(examples)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=SEED)
     for train, test in splitter.split(np.zeros(len(examples)), strata):
-        fitted = _Fitted([documents[i] for i in train], [examples[i] for i in train])
+        fitted = _Fitted([documents[i] for i in train], [examples[i] for i in train], c)
         for i, p in zip(test, fitted.predictions([documents[i] for i in test]), strict=True):
             found[int(i)] = p
     return [p for p in found if p is not None]
@@ -305,11 +312,34 @@ def train(
     triage_version: str,
     folds: int = FOLDS,
     thresholds: Mapping[str, float] | None = None,
+    c: float | None = None,
 ) -> Trained:
-    """Fit on every example; thresholds from out-of-fold predictions unless given."""
+    """Fit on every example; thresholds from out-of-fold predictions unless given; ``c`` replaces every
+    head's regularisation (tests use a strong one, which converges in a fraction of the time).
+
+    One BLAS thread: the same bytes whatever the machine's core count (a threaded sum may add in another
+    order), and no busy-waiting threads fighting the service for a shared CPU.
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        return _train(
+            examples, engine, triage_version=triage_version, folds=folds, thresholds=thresholds, c=c
+        )
+
+
+def _train(
+    examples: Sequence[Example],
+    engine: Engine,
+    *,
+    triage_version: str,
+    folds: int,
+    thresholds: Mapping[str, float] | None,
+    c: float | None,
+) -> Trained:
     views = _views(engine, examples)
     documents = [report_document(e.text, v.signals) for e, v in zip(examples, views, strict=True)]
-    oof = out_of_fold(examples, documents, folds)
+    oof = out_of_fold(examples, documents, folds, c)
     if thresholds is None:
         chosen, report = choose_thresholds(examples, views, oof, engine.severity_rules)
     else:
@@ -322,7 +352,7 @@ def train(
         ],
         {e.id: e.phenomena for e in examples},
     )
-    fitted = _Fitted(documents, examples)
+    fitted = _Fitted(documents, examples, c)
     model = fitted.encode(chosen)
     manifest = {
         "triage_version": triage_version,

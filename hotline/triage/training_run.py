@@ -12,10 +12,16 @@ from __future__ import annotations
 import asyncio
 import shutil
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from hotline.triage import TRIAGE_VERSION
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from hotline.core.runtime import Runtime
 from hotline.triage.decide import Triage
 from hotline.triage.engine import default_engine
 from hotline.triage.evaluation import Report, evaluate, render_phenomena
@@ -55,8 +61,17 @@ def run_training(
     out: Path,
     eval_files: list[Path],
     echo: Callable[[str], None],
+    database: CorrectionsStore | None = None,
+    installed_in: Path | None = None,
+    regularisation: float | None = None,
 ) -> int:
-    """Exit status of the command (0 on success)."""
+    """Exit status of the command (0 on success).
+
+    ``database`` reads the corrections and records the run (the configured database by default);
+    ``installed_in`` is the installed model's folder (the package's by default).
+    """
+    store = database or ConfiguredDatabase()
+    target = installed_in or default_model_directory()
     directory = corpus or corpus_directory()
     files = corpus_files(directory)
     if not files:
@@ -65,10 +80,12 @@ def run_training(
     examples = read_examples(files)
     corrected: list[Example] = []
     if with_corrections:
-        corrected = asyncio.run(_read_corrections())
+        corrected = asyncio.run(store.corrections())
         echo(f"corrections: {len(corrected)} case(s) an agent re-labelled")
     echo(f"corpus: {len(examples)} reports from {len(files)} file(s) in {directory}")
-    trained = train([*examples, *corrected], default_engine(), triage_version=TRIAGE_VERSION)
+    trained = train(
+        [*examples, *corrected], default_engine(), triage_version=TRIAGE_VERSION, c=regularisation
+    )
     trained.write(out)
     echo(
         f"candidate: {out / MODEL_FILE} ({len(trained.model):,} bytes, sha256 {trained.manifest['model_sha256'][:16]}…)"
@@ -80,9 +97,7 @@ def run_training(
 
     candidate = Triage(default_engine(), TriageModel(trained.model))
     try:
-        installed: Triage | None = Triage(
-            default_engine(), TriageModel.from_directory(default_model_directory())
-        )
+        installed: Triage | None = Triage(default_engine(), TriageModel.from_directory(target))
     except ModelError:
         installed = None
     rules = Triage(default_engine(), None)
@@ -98,9 +113,8 @@ def run_training(
         echo(_line("candidate model (after)", _score(candidate, rows)))
 
     if with_corrections:
-        asyncio.run(_audit_run(trained.manifest, len(corrected), installed=install))
+        asyncio.run(store.record_run(trained.manifest, len(corrected), installed=install))
     if install:
-        target = default_model_directory()
         target.mkdir(parents=True, exist_ok=True)
         for name in (MODEL_FILE, MANIFEST_FILE):
             shutil.copyfile(out / name, target / name)
@@ -110,40 +124,61 @@ def run_training(
     return 0
 
 
-async def _read_corrections() -> list[Example]:
-    from hotline.cli import _settings
-    from hotline.core.runtime import build_runtime
-    from hotline.triage.corrections import corrected_examples
+class CorrectionsStore(Protocol):
+    """Where corrections come from and where a training run is recorded (the database, or a test's)."""
 
-    runtime = build_runtime(_settings())
-    try:
-        async with runtime.sessions() as session:
-            return await corrected_examples(session, runtime.keyring)
-    finally:
-        await runtime.close()
+    async def corrections(self) -> list[Example]: ...
+
+    async def record_run(self, manifest: Mapping[str, Any], corrections: int, *, installed: bool) -> None: ...
 
 
-async def _audit_run(manifest: Mapping[str, Any], corrections: int, *, installed: bool) -> None:
+class ConfiguredDatabase:
+    """The database of the configured settings (HOTLINE_DATABASE_URL, the keyring of HOTLINE_DATA_KEYS)."""
+
+    async def corrections(self) -> list[Example]:
+        from hotline.triage.corrections import corrected_examples
+
+        runtime = _runtime()
+        try:
+            async with runtime.sessions() as session:
+                return await corrected_examples(session, runtime.keyring)
+        finally:
+            await runtime.close()
+
+    async def record_run(self, manifest: Mapping[str, Any], corrections: int, *, installed: bool) -> None:
+        from hotline.core.db import unit_of_work
+
+        runtime = _runtime()
+        try:
+            async with unit_of_work(runtime.sessions) as session:
+                await record_training(session, manifest, corrections, installed=installed, at=runtime.clock())
+        finally:
+            await runtime.close()
+
+
+async def record_training(
+    session: AsyncSession, manifest: Mapping[str, Any], corrections: int, *, installed: bool, at: datetime
+) -> None:
+    """The audit event of a training run: counts and hashes, never a text."""
     from hotline.audit import service as audit
+
+    await audit.append(
+        session,
+        actor="operator:cli",
+        action="triage.retrained",
+        details={
+            "corrections": corrections,
+            "reports": int(manifest["training_reports"]),
+            "model_sha256": str(manifest["model_sha256"]),
+            "training_sha256": str(manifest["training_sha256"]),
+            "installed": installed,
+        },
+        at=at,
+    )
+
+
+def _runtime() -> Runtime:
     from hotline.cli import _settings
-    from hotline.core.db import unit_of_work
     from hotline.core.runtime import build_runtime
 
-    runtime = build_runtime(_settings())
-    try:
-        async with unit_of_work(runtime.sessions) as session:
-            await audit.append(
-                session,
-                actor="operator:cli",
-                action="triage.retrained",
-                details={
-                    "corrections": corrections,
-                    "reports": int(manifest["training_reports"]),
-                    "model_sha256": str(manifest["model_sha256"]),
-                    "training_sha256": str(manifest["training_sha256"]),
-                    "installed": installed,
-                },
-                at=runtime.clock(),
-            )
-    finally:
-        await runtime.close()
+    return build_runtime(_settings())

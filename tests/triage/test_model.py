@@ -96,8 +96,8 @@ def test_training_twice_on_the_same_reports_gives_the_same_bytes() -> None:
     """`hotline triage train` is reproducible: a fixed seed and no timestamps give byte-identical files."""
     examples = read_examples([FIXTURES / "dev.jsonl", FIXTURES / "rough.jsonl"])
     fixed = {"critical": 0.35, "imminent": 0.5, "non_actionable": 0.5, "doubt": 0.4, "minor": 0.5}
-    first = train(examples, default_engine(), triage_version="test", folds=2, thresholds=fixed)
-    second = train(examples, default_engine(), triage_version="test", folds=2, thresholds=fixed)
+    first = train(examples, default_engine(), triage_version="test", folds=2, thresholds=fixed, c=0.5)
+    second = train(examples, default_engine(), triage_version="test", folds=2, thresholds=fixed, c=0.5)
     assert first.model == second.model
     assert first.manifest == second.manifest
     reloaded = TriageModel(first.model)
