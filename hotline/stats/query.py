@@ -135,14 +135,14 @@ def _month_end(day: date) -> date:
 
 
 def aligned(start: date, end: date, period: Period | None) -> tuple[date, date]:
-    """The range rounded out to whole periods: whole months for ``month``, whole ISO weeks for
-    ``week``, and for the whole-range table whole months when it already is, else whole weeks.
+    """The range rounded out to whole periods: whole months for ``month``; whole ISO weeks for
+    ``week`` and ``day`` (a daily series of whole weeks: its margins are sums over whole weeks);
+    for the whole-range table whole months when it already is, else whole weeks.
 
-    With days, a reader could difference ``[d..to]`` and ``[d+1..to]`` for every ``d``; with
-    aligned ranges there are far fewer distinct sets of records to ask for.
+    With days, a reader could difference ``[d..to]`` and ``[d+1..to]`` for every ``d`` (or the
+    margins of two daily series); with aligned ranges there are far fewer distinct sets of
+    records to ask for, and every one of them is perturbed.
     """
-    if period == "day":
-        return start, end
     whole_months = start.day == 1 and end == _month_end(end)
     if period == "month" or (period is None and whole_months):
         return start.replace(day=1), _month_end(end)

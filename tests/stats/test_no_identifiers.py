@@ -61,8 +61,12 @@ async def test_no_output_names_a_case_a_caller_or_their_words(committed_runtime:
             assert done.returncode == 0, done.stderr
             outputs.append(done.stdout + done.stderr)
 
-    assert any("Littoral" in out and "12" in out for out in outputs)  # the figures are there
-    assert any("shelter" in out and "completed" in out and "7" in out for out in outputs)
+    # the figures are there (perturbed: give or take the perturbation table's bound)
+    assert any("Littoral" in out and any(str(n) in out for n in range(10, 15)) for out in outputs)
+    assert any(
+        "shelter" in out and "completed" in out and any(str(n) in out for n in range(5, 10))
+        for out in outputs
+    )
     for out in outputs:
         for value in forbidden:
             assert value not in out
