@@ -122,7 +122,7 @@ def decide(
         imminent_danger=imminent,
         region=rules.region,
         abroad=abroad,
-        language=_language(rules, prediction),
+        language=rules.language if view.words == 0 else _language(rules, prediction),
         reasons=tuple(dict.fromkeys(reasons)),
     )
 
