@@ -204,7 +204,7 @@ def _minor(
 def _form(view: RuleView, prediction: Prediction) -> str:
     probs = prediction.probabilities.get("form")
     rules_form = view.assessment.form
-    if not probs or "menu_only" in view.facts:  # no story told: the menu gave the category, not the words
+    if not probs or "menu_only" in view.facts or view.words == 0:  # no story told: the menu gave the category, not the words
         return rules_form or "unspecified"
     best = max(probs, key=lambda f: probs[f])
     if probs[best] < 0.4 and rules_form not in (None, "unspecified"):

@@ -69,3 +69,4 @@ def test_an_answer_with_no_words_borrows_nothing_from_the_models_priors() -> Non
     """'Danger now' with nothing said is critical and imminent, not abroad, in the default language."""
     a = assess("", answers={"danger_now": True})
     assert (a.severity, a.imminent_danger, a.abroad, a.language) == ("critical", True, False, "fr")
+    assert a.form in (None, "unspecified")
