@@ -204,7 +204,8 @@ def _minor(
 def _form(view: RuleView, prediction: Prediction) -> str:
     probs = prediction.probabilities.get("form")
     rules_form = view.assessment.form
-    if not probs or "menu_only" in view.facts or view.words == 0:  # no story told: the menu gave the category, not the words
+    # no story told: the menu, or nothing at all, gave the category, not the words
+    if not probs or "menu_only" in view.facts or view.words == 0:
         return rules_form or "unspecified"
     best = max(probs, key=lambda f: probs[f])
     if probs[best] < 0.4 and rules_form not in (None, "unspecified"):
