@@ -246,7 +246,6 @@ async def enrol_totp(
         )
     secret = auth.new_totp_secret()
     auth.set_totp_secret(runtime.keyring, me.agent, secret)
-    me.agent.totp_last_step = None
     await audit.append(
         session,
         actor=f"agent:{me.agent.id}",

@@ -125,6 +125,8 @@ def totp_secret(keyring: Keyring, agent: Agent) -> str | None:
 
 def set_totp_secret(keyring: Keyring, agent: Agent, secret: str | None) -> None:
     agent.totp_secret_enc = keyring.seal_optional(secret, TOTP_SECRET.at(agent.id))
+    # "a code is good once" is per key: a new key's codes start afresh
+    agent.totp_last_step = None
 
 
 def new_totp_secret() -> str:

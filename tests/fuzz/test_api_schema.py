@@ -62,7 +62,10 @@ def test_schemathesis_checks_all_for_a_bounded_time(server: Server, tmp_path: Pa
     ]
     if os.environ.get("CI"):
         command += ["--seed", "1503"]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=ALL_CHECKS_SECONDS * 4 + 120)
+    # in tmp_path: the CLI keeps a crash cache (.schemathesis/) in its working directory
+    result = subprocess.run(
+        command, capture_output=True, text=True, timeout=ALL_CHECKS_SECONDS * 4 + 120, cwd=tmp_path
+    )
     report = result.stdout[-6000:] + result.stderr[-2000:]
     assert result.returncode == 0, report
     # the token reached every operation: only the token endpoint itself answers 401 throughout
