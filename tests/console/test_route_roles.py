@@ -63,6 +63,7 @@ TABLE: dict[tuple[str, str], str] = {
     ("POST", "/twilio/notify/call/ack"): SIGNED,
     ("POST", "/twilio/console/bridge"): SIGNED,
     ("POST", "/ussd/africastalking"): SIGNED,
+    ("POST", "/ussd/africastalking/events"): SIGNED,  # the same shared secret as the session URL
     ("POST", "/api/v1/auth/token"): PUBLIC,
     ("GET", "/api/v1/cases"): WORKERS,
     ("GET", "/api/v1/cases/{case_id}"): WORKERS,
