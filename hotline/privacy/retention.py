@@ -42,11 +42,14 @@ COMPLETED = "retention.completed"
 PURGED = "retention.purged"
 BATCH = 200
 _QUOTED = re.compile(r"\s*:\s*'.*$")
+_QUOTED_EVIDENCE = re.compile(r"\s*\((?:'[^']*'(?:,\s*)?)+\)")
+"""The model's evidence words after its verdict: ``model 0.97 ('tous les', 'soirs')``."""
 
 
 def strip_quotes(reasons: list[str]) -> list[str]:
-    """``"violence: 'frappe'"`` → ``"violence"``: the rule stays, the caller's words go."""
-    return [_QUOTED.sub("", reason) for reason in reasons]
+    """``"violence: 'frappe'"`` → ``"violence"``, ``"… model 0.97 ('soirs')"`` → ``"… model 0.97"``: the rule
+    and the verdict stay, the caller's words go."""
+    return [_QUOTED.sub("", _QUOTED_EVIDENCE.sub("", reason)) for reason in reasons]
 
 
 @dataclass
