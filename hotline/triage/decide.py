@@ -223,6 +223,8 @@ def _abroad(view: RuleView, prediction: Prediction, category: str) -> bool:
     p = prediction.p("abroad", "yes")
     if view.foreign_location:
         return p >= 0.3
+    if view.assessment.region is not None:
+        return False  # a town in Cameroon is named and none abroad: the victim is here
     return p >= 0.7
 
 

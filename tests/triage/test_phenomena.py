@@ -145,3 +145,11 @@ def test_region_names_in_english_and_common_misspellings_give_the_region() -> No
     assert assess("dem di work small pikin dem for farm for south west region").region == "Sud-Ouest"
     assert assess("a girl of 12 works as maid in the east region near Batouri").region == "Est"
     assert assess("une fille de 13 ans vend au marché de Ndokoti jusqu'à minuit").region == "Littoral"
+
+
+def test_a_case_in_a_named_cameroonian_town_is_not_abroad() -> None:
+    """A passport taken in Douala is a case at home: abroad only when a place abroad is named (or none at home)."""
+    a = assess("Ma soeur de 16 ans est enfermée chez un commerçant à Akwa, il a pris son passeport")
+    assert (a.region, a.abroad) == ("Littoral", False)
+    b = assess("ma soeur est enfermée à Beyrouth, le patron a pris son passeport, nous sommes à Douala")
+    assert (b.region, b.abroad) == ("Littoral", True)
