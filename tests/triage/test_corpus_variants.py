@@ -6,6 +6,7 @@ import json
 
 from hotline.triage.assessment import CATEGORIES, CHANNELS, FORMS, LANGUAGES, PHENOMENA, REGIONS, SEVERITIES
 from hotline.triage.corpus_variants import Choice, generate, label
+from hotline.triage.evaluation import FIELDS
 
 RECORDS = generate()
 
@@ -33,16 +34,7 @@ def test_every_label_is_valid_per_guide() -> None:
     for r in RECORDS:
         e = r["expected"]
         assert isinstance(e, dict)
-        assert list(e) == [
-            "category",
-            "form",
-            "severity",
-            "minor",
-            "imminent_danger",
-            "region",
-            "abroad",
-            "language",
-        ]
+        assert tuple(e) == FIELDS
         assert e["category"] in CATEGORIES
         assert (e["form"] in FORMS) if e["category"] == "trafficking" else e["form"] is None
         assert e["severity"] in SEVERITIES
