@@ -6,6 +6,9 @@ reset of the second factor. A token issued afterwards works.
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
+
 import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +18,7 @@ from hotline.core.security import issue_token
 from hotline.models import Agent, Role
 from tests.console.conftest import BrowserFactory, signed_in_as
 from tests.fixtures.accounts import PASSWORD, bearer, token_for
+from tests.fixtures.routing import FakeClock
 
 CASES = "/api/v1/cases"
 
@@ -56,7 +60,13 @@ async def test_a_plain_sign_out_leaves_the_api_tokens_alone(
 async def test_deactivation_revokes_tokens_for_good_and_a_totp_reset_revokes_them_too(
     runtime: Runtime, browser: BrowserFactory, session: AsyncSession
 ) -> None:
+    # sue proves her second factor three times; a code is good once per 30 s step, so the server's
+    # clock is held mid-step and moved a step on between sign-ins (on a fast machine the three fell
+    # in one step, and in the last two seconds of a step only two steps are usable)
+    clock = FakeClock(datetime.fromtimestamp((int(time.time()) // 30) * 30 + 10, UTC))
+    runtime.clock = clock
     async with await signed_in_as(runtime, browser, "sue", Role.supervisor) as sue:
+        clock.advance(seconds=30)
         before = await token_for(sue.client, "sue")
         target = await _agent(session, "sue")
         async with await signed_in_as(runtime, browser, "root", Role.admin) as admin:
@@ -64,6 +74,7 @@ async def test_deactivation_revokes_tokens_for_good_and_a_totp_reset_revokes_the
             assert await _status(admin.client, before) == 401
             assert (await admin.post(f"/console/admin/accounts/{target.id}/reactivate")).status_code == 303
             assert await _status(admin.client, before) == 401, "reactivation does not revive old tokens"
+            clock.advance(seconds=30)
             after = await token_for(admin.client, "sue")
             assert await _status(admin.client, after) == 200
             assert (await admin.post(f"/console/admin/accounts/{target.id}/totp-reset")).status_code == 303
