@@ -78,10 +78,6 @@ class RuleView:
     adult_age: bool
     """An age of 18 or more is given."""
     foreign_location: bool
-    tagged: frozenset[str]
-    hits: int
-    """How many lexicon concepts matched (0: the rules found nothing to act on)."""
-    category_scores: Mapping[str, float]
     raises: bool = False
     """The rule that decided the severity is a safety rule (``raises: true`` in severity.yaml)."""
     rule: str | None = None
@@ -270,9 +266,6 @@ class Engine:
             child=child,
             adult_age=any(a.years >= 18 for a in ages),
             foreign_location=places.foreign_location is not None,
-            tagged=frozenset(tagged),
-            hits=len(hits),
-            category_scores=scores,
             raises=verdict.raises,
             rule=verdict.rule,
             words=len(tokens.texts),

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from hotline.triage.assessment import CATEGORIES, FORMS, LANGUAGES, SEVERITIES, Assessment
+from hotline.triage.assessment import CATEGORIES, FORMS, LANGUAGES, SEVERITIES
 from hotline.triage.decide import decide
 from hotline.triage.engine import Engine, RuleView
 from hotline.triage.evaluation import Report, by_phenomenon, evaluate
@@ -379,9 +379,3 @@ def summary(report: Report) -> dict[str, float]:
         "region": round(report.accuracy["region"], 4),
         "language": round(report.accuracy["language"], 4),
     }
-
-
-def assessments(
-    triage_assess: Any, examples: Sequence[Example]
-) -> list[tuple[str, Mapping[str, Any], Assessment]]:
-    return [(e.id, e.expected, triage_assess(e.text, e.channel, e.answers)) for e in examples]

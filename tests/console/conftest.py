@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
@@ -17,15 +16,7 @@ from hotline.models import Agent, Case, Contact, Role
 from hotline.privacy.sealed import set_contact_answers, set_contact_body, set_contact_callback_number
 from tests.conftest import app_for
 from tests.fixtures.accounts import PASSWORD, TOTP_KEYS, fresh_code, make_agent, server_time
-
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-KEY = re.compile(r'<code class="key"[^>]*>([A-Z2-7]+)</code>')
-
-
-def csrf_of(html: str) -> str:
-    found = CSRF.search(html)
-    assert found, "no CSRF token on the page"
-    return found.group(1)
+from tests.fixtures.servers import KEY, csrf_of
 
 
 class Browser:

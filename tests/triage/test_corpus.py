@@ -135,9 +135,13 @@ def test_the_check_finds_a_near_copy() -> None:
     changed = [
         {"id": "b", "text": "ma soeur est enfermee dans une maison a Douala depuis hier sans rien manger"}
     ]
-    assert _near_copies(changed, original) == [("b", "a", 0.73)] or _near_copies(changed, original)[0][
-        :2
-    ] == (
-        "b",
-        "a",
+    found = _near_copies(changed, original)
+    assert [(ours, theirs) for ours, theirs, _ in found] == [("b", "a")]
+    assert found[0][2] >= NEAR_COPY
+    assert (
+        _near_copies(
+            [{"id": "c", "text": "mon frere est bloque a Agadez sans argent ni papiers depuis mars"}],
+            original,
+        )
+        == []
     )
